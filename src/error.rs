@@ -1,0 +1,223 @@
+//! The crate's one error type.
+//!
+//! Every variant's `Display` names the cause a user can act on (HTTP status, Zoom code and
+//! message, which page) and none ever holds an access token or a client secret: tokens are
+//! only ever kept in [`crate::auth::Secret`], which is not reachable from here.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which kind of rate limit Zoom reported (from `X-RateLimit-Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateLimitKind {
+    /// A per-second (`QPS`) limit: gone in a moment.
+    PerSecond,
+    /// The daily limit: resets at the time given in `Retry-After`, hours away.
+    Daily,
+    /// A 429 without a recognised `X-RateLimit-Type`.
+    Unknown,
+}
+
+/// Everything that can go wrong while building a client or streaming participants.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client was configured wrongly (bad URL, missing or conflicting credentials).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The request cannot be sent as asked (page size out of range, an unusable webinar ID).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// Zoom answered with a non-success HTTP status.
+    #[error("Zoom answered HTTP {status}{}: {message}", code_suffix(*code))]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// Zoom's own error `code`, when the body carried one.
+        code: Option<i64>,
+        /// Zoom's `message` (or the start of a non-JSON body).
+        message: String,
+    },
+
+    /// Zoom refused the request for its rate limit, and waiting is not an option (a daily
+    /// limit, a wait longer than the retry policy allows, or retries ran out).
+    #[error(
+        "rate limited by Zoom ({}){}: {message}{}",
+        kind_name(*kind),
+        code_suffix(*code),
+        reset_suffix(*retry_at)
+    )]
+    RateLimited {
+        /// Which limit was hit.
+        kind: RateLimitKind,
+        /// Zoom's own error `code`, when the body carried one.
+        code: Option<i64>,
+        /// Zoom's `message`.
+        message: String,
+        /// When Zoom said the limit resets, if it said.
+        retry_at: Option<DateTime<Utc>>,
+    },
+
+    /// A request (connect, headers or body) took longer than the configured timeout.
+    #[error("request to Zoom timed out after {0:?}")]
+    Timeout(Duration),
+
+    /// The connection failed or broke off (refused, reset, cut mid-body).
+    #[error("connection to Zoom failed: {message}")]
+    Connection {
+        /// What the HTTP stack said, with its causes.
+        message: String,
+    },
+
+    /// A response body was larger than the configured cap; reading stopped there.
+    #[error("response body exceeds the {limit}-byte cap")]
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+
+    /// A success response whose body was not the JSON expected.
+    #[error("could not decode page {page} of the response: {source}")]
+    Decode {
+        /// Which page (1-based, counted from where this stream started).
+        page: u64,
+        /// What serde_json said.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// Zoom handed back a `next_page_token` that this stream had already used: continuing
+    /// would loop for ever.
+    #[error(
+        "Zoom repeated a next_page_token already used by this stream; stopping instead of looping"
+    )]
+    RepeatedPageToken,
+
+    /// Server-to-Server OAuth failed to give an access token.
+    #[error("Server-to-Server OAuth failed{}: {}{reason}", status_suffix(*status), oauth_error_prefix(error.as_deref()))]
+    OAuth {
+        /// The token endpoint's HTTP status, if it answered.
+        status: Option<u16>,
+        /// The OAuth `error` field (`invalid_client`, …).
+        error: Option<String>,
+        /// The OAuth `reason` or a description of what went wrong.
+        reason: String,
+    },
+
+    /// An error of one webinar in a fan-out over many; the others go on.
+    #[error("webinar {webinar_id}: {source}")]
+    Webinar {
+        /// The webinar ID as the caller gave it.
+        webinar_id: String,
+        /// What went wrong for that webinar.
+        #[source]
+        source: Box<Error>,
+    },
+}
+
+fn code_suffix(code: Option<i64>) -> String {
+    code.map(|c| format!(" (code {c})")).unwrap_or_default()
+}
+
+fn status_suffix(status: Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+fn oauth_error_prefix(error: Option<&str>) -> String {
+    error.map(|e| format!("{e}: ")).unwrap_or_default()
+}
+
+fn kind_name(kind: RateLimitKind) -> &'static str {
+    match kind {
+        RateLimitKind::PerSecond => "per-second limit",
+        RateLimitKind::Daily => "daily limit",
+        RateLimitKind::Unknown => "limit",
+    }
+}
+
+fn reset_suffix(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| format!("; it resets at {}", t.to_rfc3339()))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// The HTTP status Zoom answered with, when the error came from an HTTP answer.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            Error::OAuth { status, .. } => *status,
+            Error::Webinar { source, .. } => source.http_status(),
+            _ => None,
+        }
+    }
+
+    /// Zoom's own error `code` (`124`, `300`, `3001`, …), when the body carried one.
+    pub fn zoom_code(&self) -> Option<i64> {
+        match self {
+            Error::Api { code, .. } | Error::RateLimited { code, .. } => *code,
+            Error::Webinar { source, .. } => source.zoom_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether Zoom refused the call for its rate limit.
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::Api { status, .. } => *status == 429,
+            Error::Webinar { source, .. } => source.is_rate_limited(),
+            _ => false,
+        }
+    }
+
+    /// The webinar an error belongs to, for errors of a fan-out over many webinars.
+    pub fn webinar_id(&self) -> Option<&str> {
+        match self {
+            Error::Webinar { webinar_id, .. } => Some(webinar_id),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same request again may succeed (5xx, connection trouble,
+    /// timeouts). Rate limits are judged by the retry policy, not here.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => *status >= 500,
+            Error::Timeout(_) | Error::Connection { .. } => true,
+            Error::OAuth { status, .. } => status.is_none_or(|s| s >= 500),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Duration) -> Error {
+        if err.is_timeout() {
+            return Error::Timeout(timeout);
+        }
+        // reqwest's own message is terse ("error sending request"); the cause says why.
+        // Neither ever holds a header value, so no token can leak through here.
+        let err = err.without_url();
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Connection { message }
+    }
+
+    pub(crate) fn for_webinar(self, webinar_id: &str) -> Error {
+        Error::Webinar {
+            webinar_id: webinar_id.to_owned(),
+            source: Box::new(self),
+        }
+    }
+}

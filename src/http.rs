@@ -1,0 +1,292 @@
+//! The request layer: one GET of one page, the only place that touches reqwest.
+//!
+//! It adds the bearer token, waits for the client-side rate limit, retries what is
+//! transient, caps the body, maps non-2xx answers to [`Error`] and decodes the JSON.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::{StatusCode, Url};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::auth::{Auth, Secret};
+use crate::error::{Error, RateLimitKind, Result};
+use crate::rate_limit::Limiter;
+use crate::retry::{RateLimitHint, RetryPolicy};
+
+/// How much of an error body is read: enough for any message Zoom writes.
+const ERROR_BODY_CAP: usize = 64 * 1024;
+
+/// The shared state of a [`Client`](crate::Client): one connection pool, one token cache,
+/// one rate limiter.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub auth: Auth,
+    pub limiter: Limiter,
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+}
+
+/// Zoom's error body: `{"code": 124, "message": "Invalid access token."}`.
+#[derive(Deserialize)]
+struct ZoomError {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// One failed attempt, with what the retry decision needs.
+struct Failure {
+    error: Error,
+    /// The wait the server asked for, from a 429's headers.
+    asked: Option<Duration>,
+    /// Set for a 429 that may be retried after waiting.
+    rate_limit: Option<RateLimitHint>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            asked: None,
+            rate_limit: None,
+        }
+    }
+}
+
+impl Transport {
+    /// `base_url` + `path` (already encoded) as a URL.
+    pub(crate) fn url(&self, path: &str) -> Result<Url> {
+        Url::parse(&format!("{}{path}", self.base_url))
+            .map_err(|e| Error::InvalidRequest(format!("cannot build the request URL: {e}")))
+    }
+
+    /// GETs one page and decodes it as `T`, retrying what the policy allows. `page` is the
+    /// page's number in its stream, for errors and tracing.
+    pub(crate) async fn get_page<T: DeserializeOwned>(&self, url: Url, page: u64) -> Result<T> {
+        let span = tracing::debug_span!("zoom.page", path = url.path(), page);
+        async move {
+            let body = self.get_with_retries(url).await?;
+            serde_json::from_slice(&body).map_err(|source| Error::Decode { page, source })
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn get_with_retries(&self, url: Url) -> Result<Bytes> {
+        let started = Instant::now();
+        let mut refreshed_token = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.limiter.acquire().await;
+            let token = self.auth.token(&self.http, self.timeout).await?;
+            let sent = Instant::now();
+            let failure = match self.get_once(url.clone(), &token).await {
+                Ok(body) => {
+                    tracing::debug!(
+                        attempt,
+                        bytes = body.len(),
+                        latency_ms = sent.elapsed().as_millis() as u64,
+                        "page received"
+                    );
+                    return Ok(body);
+                }
+                Err(failure) => failure,
+            };
+            let error = failure.error;
+            tracing::debug!(attempt, status = error.http_status(), error = %error, "attempt failed");
+            if self.auth.is_oauth()
+                && !refreshed_token
+                && error.http_status() == Some(401)
+                && error.zoom_code().is_none_or(|code| code == 124)
+            {
+                // The cached token died early (revoked, or a clock off): one fresh token.
+                refreshed_token = true;
+                self.auth.reject(&token).await;
+                attempt -= 1;
+                continue;
+            }
+            let retryable = failure.rate_limit.is_some() || error.is_transient();
+            let wait = retryable
+                .then(|| {
+                    self.retry
+                        .wait_before_retry(attempt, failure.asked, started.elapsed())
+                })
+                .flatten();
+            match wait {
+                Some(wait) => {
+                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(give_up(error, failure.rate_limit)),
+            }
+        }
+    }
+
+    async fn get_once(&self, url: Url, token: &Secret) -> Result<Bytes, Failure> {
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose())
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| Error::from_reqwest(e, self.timeout))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(read_capped(response, self.max_body_bytes, self.timeout).await?);
+        }
+        let hint = (status == StatusCode::TOO_MANY_REQUESTS)
+            .then(|| RateLimitHint::from_headers(response.headers()));
+        let body = read_capped(response, ERROR_BODY_CAP, self.timeout)
+            .await
+            .unwrap_or_default();
+        let error = api_error(status, &body, token);
+        match hint {
+            Some(hint) if hint.kind == RateLimitKind::Daily => {
+                Err(Failure::from(rate_limited(error, &hint)))
+            }
+            Some(hint) => Failure {
+                asked: hint.wait,
+                rate_limit: Some(hint),
+                error,
+            }
+            .into_err(),
+            None => Err(Failure::from(error)),
+        }
+    }
+}
+
+impl Failure {
+    fn into_err<T>(self) -> Result<T, Failure> {
+        Err(self)
+    }
+}
+
+/// The error to return once retrying is over: a 429 becomes [`Error::RateLimited`].
+fn give_up(error: Error, hint: Option<RateLimitHint>) -> Error {
+    match hint {
+        Some(hint) => rate_limited(error, &hint),
+        None => error,
+    }
+}
+
+fn rate_limited(error: Error, hint: &RateLimitHint) -> Error {
+    let (code, message) = match error {
+        Error::Api { code, message, .. } => (code, message),
+        other => (None, other.to_string()),
+    };
+    Error::RateLimited {
+        kind: hint.kind,
+        code,
+        message,
+        retry_at: hint.retry_at,
+    }
+}
+
+/// Maps a non-2xx answer to an error with Zoom's code and message, whatever the body is.
+fn api_error(status: StatusCode, body: &[u8], token: &Secret) -> Error {
+    let parsed: Option<ZoomError> = serde_json::from_slice(body).ok();
+    let (code, message) = match parsed {
+        Some(ZoomError {
+            code,
+            message: Some(message),
+        }) => (code, message),
+        Some(ZoomError {
+            code,
+            message: None,
+        }) => (code, String::new()),
+        None => (
+            None,
+            String::from_utf8_lossy(body)
+                .trim()
+                .chars()
+                .take(300)
+                .collect(),
+        ),
+    };
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("no message").to_owned()
+    } else {
+        token.redact(&message)
+    };
+    Error::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+/// Reads a body, failing as soon as it grows past `cap` bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+    timeout: Duration,
+) -> Result<Bytes> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > cap as u64)
+    {
+        return Err(Error::BodyTooLarge { limit: cap });
+    }
+    let expected = response.content_length().unwrap_or(0) as usize;
+    let mut body = BytesMut::with_capacity(expected.min(cap));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Error::from_reqwest(e, timeout))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(Error::BodyTooLarge { limit: cap });
+        }
+        if body.is_empty() && chunk.len() >= expected {
+            // The whole body in one chunk: keep reqwest's buffer instead of copying it.
+            body = BytesMut::from(chunk);
+            continue;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Whether a URL may be used: https, or http to a loopback host only.
+pub(crate) fn check_url(name: &str, url: &str) -> Result<Url> {
+    let parsed = Url::parse(url).map_err(|e| Error::Config(format!("{name} is not a URL: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!("{name} must not carry credentials")));
+    }
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(Error::Config(format!("{name} {url:?} has no host"))),
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "{name} {url:?} uses plain http to a host that is not loopback; use https"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "{name} {url:?} has scheme {other:?}; use https"
+            )));
+        }
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{name} {url:?} must not carry a query or fragment"
+        )));
+    }
+    Ok(parsed)
+}

@@ -1,0 +1,66 @@
+//! Stream the participants of a Zoom webinar out of Zoom's Dashboard API
+//! (`GET /metrics/webinars/{webinarId}/participants`), page after page, as a
+//! [`futures::Stream`] of [`Result<Participant>`].
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use zoom_participants::{Client, Role, Status, WebinarType};
+//!
+//! # async fn run(token: String) -> zoom_participants::Result<()> {
+//! let client = Client::builder()
+//!     .bearer_token(token)                 // or .server_to_server_oauth(account_id, client_id, client_secret)
+//!     .build()?;                           // base_url defaults to https://api.zoom.us/v2
+//!
+//! let mut participants = client
+//!     .webinar_participants("95204914252") // webinar ID or UUID, raw: the crate encodes it
+//!     .webinar_type(WebinarType::Past)
+//!     .page_size(300)
+//!     .stream()                            // ParticipantStream: nothing is requested until it is polled
+//!     .status(Status::InMeeting)
+//!     .role(Role::Panelist);
+//!
+//! while let Some(p) = participants.try_next().await? {
+//!     println!("{:?} {:?}", p.user_name, p.join_time);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The stream is lazy (nothing is requested before the first poll, and a page only when
+//! the previous one is drained), ends at the last page, refuses a `next_page_token` that
+//! repeats, and ends after an error with [`ParticipantStream::next_page_token`] telling
+//! where to resume. Transient failures (429 per-second limits, 5xx, connection errors,
+//! timeouts) are retried by a [`RetryPolicy`]; all streams of one [`Client`] share one
+//! connection pool, token cache and [`RateLimit`].
+//!
+//! Zoom facts worth knowing: the endpoint needs the `dashboard_webinars:read:admin` scope
+//! and a Business, Education or API plan with the Webinar add-on; it is rate-limit label
+//! *Heavy*; a `next_page_token` expires after 15 minutes.
+#![warn(missing_docs)]
+
+mod auth;
+mod client;
+mod encode;
+mod error;
+mod fanout;
+mod http;
+mod model;
+mod paginate;
+mod participants;
+mod rate_limit;
+mod retry;
+
+pub use auth::Secret;
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
+pub use error::{Error, RateLimitKind, Result};
+pub use fanout::{WebinarsRequest, WebinarsStream};
+pub use model::{AudioCall, Participant, Role, Status, WebinarType};
+pub use paginate::{Page, PageStream};
+pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
+pub use rate_limit::RateLimit;
+pub use retry::RetryPolicy;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

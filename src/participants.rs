@@ -1,0 +1,316 @@
+//! `GET /metrics/webinars/{webinarId}/participants`: the request builder and the stream.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::stream::{FusedStream, Stream, StreamExt};
+
+use crate::client::Client;
+use crate::encode::webinar_segment;
+use crate::error::{Error, Result};
+use crate::model::{Participant, ParticipantsPage, Role, Status, WebinarType};
+use crate::paginate::{FetchPage, Filter, Items, Page, PageStream, Plan};
+
+/// Zoom's largest page, and so the default: fewer Heavy calls for the same participants.
+pub const MAX_PAGE_SIZE: u32 = 300;
+
+/// The query options shared by one-webinar and many-webinar requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub webinar_type: Option<WebinarType>,
+    pub page_size: u32,
+    pub include_registrant_id: bool,
+    pub prefetch: usize,
+    pub limit: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            webinar_type: None,
+            page_size: MAX_PAGE_SIZE,
+            include_registrant_id: false,
+            prefetch: 0,
+            limit: None,
+        }
+    }
+}
+
+impl Options {
+    /// The plan for one webinar's participants, starting at `start`.
+    pub(crate) fn plan(
+        &self,
+        client: &Client,
+        id: &str,
+        start: Option<String>,
+        criteria: &Criteria,
+    ) -> Plan<Participant> {
+        Plan {
+            fetch: self.fetcher(client, id),
+            start,
+            filter: criteria.filter(),
+            limit: self.limit,
+            prefetch: self.prefetch,
+        }
+    }
+
+    /// Fetches a page for a token. A request that cannot be sent (page size out of range,
+    /// an unusable ID) fails on the first fetch, so that it is an error of the stream's
+    /// first poll and never a panic or a request.
+    fn fetcher(&self, client: &Client, id: &str) -> FetchPage<Participant> {
+        let transport = client.transport.clone();
+        let url = self.first_page_url(client, id).map_err(|e| e.to_string());
+        Arc::new(move |token, number| {
+            let transport = transport.clone();
+            let url = url.clone();
+            Box::pin(async move {
+                let mut url = url.map_err(Error::InvalidRequest)?;
+                if let Some(token) = token {
+                    url.query_pairs_mut().append_pair("next_page_token", &token);
+                }
+                let page: ParticipantsPage = transport.get_page(url, number).await?;
+                let page = Page::from(page);
+                tracing::debug!(page = number, items = page.items.len(), "participants page");
+                Ok(page)
+            })
+        })
+    }
+
+    fn first_page_url(&self, client: &Client, id: &str) -> Result<reqwest::Url> {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(Error::InvalidRequest(format!(
+                "page_size {} is outside 1..={MAX_PAGE_SIZE}",
+                self.page_size
+            )));
+        }
+        let segment = webinar_segment(id).map_err(Error::InvalidRequest)?;
+        let mut url = client
+            .transport
+            .url(&format!("/metrics/webinars/{segment}/participants"))?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(kind) = self.webinar_type {
+                query.append_pair("type", kind.as_str());
+            }
+            query.append_pair("page_size", &self.page_size.to_string());
+            if self.include_registrant_id {
+                query.append_pair("include_fields", "registrant_id");
+            }
+        }
+        Ok(url)
+    }
+}
+
+/// The client-side filters: any of the statuses, and any of the roles.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Criteria {
+    statuses: Vec<Status>,
+    roles: Vec<Role>,
+}
+
+impl Criteria {
+    pub(crate) fn add_status(&mut self, status: Status) {
+        self.statuses.push(status);
+    }
+
+    pub(crate) fn add_role(&mut self, role: Role) {
+        self.roles.push(role);
+    }
+
+    fn matches(&self, p: &Participant) -> bool {
+        any_of(&self.statuses, p.status.as_ref()) && any_of(&self.roles, p.role.as_ref())
+    }
+
+    fn filter(&self) -> Option<Filter<Participant>> {
+        if self.statuses.is_empty() && self.roles.is_empty() {
+            return None;
+        }
+        let criteria = self.clone();
+        Some(Arc::new(move |p: &Participant| criteria.matches(p)))
+    }
+}
+
+/// Whether `got` is one of `wanted`; an empty `wanted` lets everything through.
+fn any_of<T: PartialEq>(wanted: &[T], got: Option<&T>) -> bool {
+    wanted.is_empty() || got.is_some_and(|g| wanted.contains(g))
+}
+
+/// A request for one webinar's participants; [`stream`](ParticipantsRequest::stream) runs it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is streamed"]
+pub struct ParticipantsRequest {
+    client: Client,
+    id: String,
+    options: Options,
+    resume_from: Option<String>,
+}
+
+impl ParticipantsRequest {
+    pub(crate) fn new(client: Client, id: String) -> Self {
+        ParticipantsRequest {
+            client,
+            id,
+            options: Options::default(),
+            resume_from: None,
+        }
+    }
+
+    /// `type=live` or `type=past`. When never called, no `type` is sent and Zoom answers
+    /// for the live webinar.
+    pub fn webinar_type(mut self, kind: WebinarType) -> Self {
+        self.options.webinar_type = Some(kind);
+        self
+    }
+
+    /// Participants per page, 1..=300, default 300. Out of range is an error from the
+    /// stream's first poll, with no request made.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.options.page_size = size;
+        self
+    }
+
+    /// Asks Zoom for each participant's `registrant_id` (`include_fields=registrant_id`).
+    pub fn include_registrant_id(mut self) -> Self {
+        self.options.include_registrant_id = true;
+        self
+    }
+
+    /// Starts at a `next_page_token` saved from an earlier stream
+    /// ([`ParticipantStream::next_page_token`]). Zoom's tokens expire after 15 minutes.
+    pub fn resume_from(mut self, token: impl Into<String>) -> Self {
+        self.resume_from = Some(token.into()).filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Fetches up to `pages` pages ahead, on a task of its own, while the caller is busy
+    /// with the current one. Default 0: a page is requested only when the caller has
+    /// taken every participant of the one before. Needs a tokio runtime.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.options.prefetch = pages;
+        self
+    }
+
+    /// Stops after `n` participants (after filters), requesting no page beyond the one
+    /// that holds the `n`th, with or without read-ahead.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.options.limit = Some(n);
+        self
+    }
+
+    /// The participants one by one. Lazy: nothing is requested before the first poll.
+    pub fn stream(self) -> ParticipantStream {
+        let plan = self.options.plan(
+            &self.client,
+            &self.id,
+            self.resume_from,
+            &Criteria::default(),
+        );
+        ParticipantStream::from_plan(plan)
+    }
+
+    /// The participants page by page, each with its token and `total_records`, for
+    /// callers that checkpoint per page or show progress. Lazy like
+    /// [`stream`](ParticipantsRequest::stream).
+    pub fn pages(self) -> PageStream<Participant> {
+        PageStream::new(self.options.plan(
+            &self.client,
+            &self.id,
+            self.resume_from,
+            &Criteria::default(),
+        ))
+    }
+}
+
+/// The participants of one webinar, as a `Stream<Item = Result<Participant>>`.
+///
+/// Requests a page only when polled past the previous one (or ahead, with
+/// [`ParticipantsRequest::prefetch`]). An error ends the stream: the next poll yields
+/// `None`, and [`next_page_token`](ParticipantStream::next_page_token) tells where to
+/// resume.
+#[must_use = "streams do nothing unless polled"]
+pub struct ParticipantStream {
+    items: Items<Participant>,
+    criteria: Criteria,
+}
+
+impl ParticipantStream {
+    /// A stream over a plan whose filter, if any, is already in place.
+    pub(crate) fn from_plan(plan: Plan<Participant>) -> Self {
+        ParticipantStream {
+            items: Items::new(plan),
+            criteria: Criteria::default(),
+        }
+    }
+
+    /// Keeps only participants with this status. Repeating it widens the filter (any of
+    /// the statuses); combined with [`role`](ParticipantStream::role) both must hold.
+    /// Rows it drops count as consumed for the cursor.
+    pub fn status(mut self, status: Status) -> Self {
+        self.criteria.add_status(status);
+        self.refilter();
+        self
+    }
+
+    /// Keeps only participants with this role; repeating widens, combining narrows.
+    pub fn role(mut self, role: Role) -> Self {
+        self.criteria.add_role(role);
+        self.refilter();
+        self
+    }
+
+    fn refilter(&mut self) {
+        let filter = self.criteria.filter();
+        // Before the first poll the filter runs at page level, where a limit and the
+        // read-ahead see it; later, `poll_next` still applies it item by item.
+        self.items.replan(|plan| plan.filter = filter);
+    }
+
+    /// The resume cursor: the token of the first page whose participants have not all
+    /// been yielded yet. `None` while that page is the webinar's first, and once the
+    /// stream has finished. Saved right after a page ends or an error,
+    /// [`ParticipantsRequest::resume_from`] it loses nothing and repeats nothing; saved
+    /// in the middle of a page, resuming repeats that page's yielded part.
+    pub fn next_page_token(&self) -> Option<&str> {
+        self.items.cursor()
+    }
+
+    /// The webinar's `total_records` as Zoom last reported it, when it did.
+    pub fn total_records(&self) -> Option<u64> {
+        self.items.total_records()
+    }
+
+    /// How many pages this stream has received so far.
+    pub fn pages_received(&self) -> u64 {
+        self.items.pages_received()
+    }
+}
+
+impl Stream for ParticipantStream {
+    type Item = Result<Participant>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            match this.items.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(p))) if !this.criteria.matches(&p) => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl FusedStream for ParticipantStream {
+    fn is_terminated(&self) -> bool {
+        self.items.is_terminated()
+    }
+}
+
+impl std::fmt::Debug for ParticipantStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParticipantStream")
+            .field("next_page_token", &self.next_page_token())
+            .field("pages_received", &self.pages_received())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,133 @@
+//! Helpers shared by the wiremock tests: scripted Zoom pages and a client pointed at them.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+use zoom_participants::{Client, RateLimit, RetryPolicy};
+
+pub const TOKEN: &str = "test-access-token-8f3a";
+pub const WEBINAR: &str = "95204914252";
+pub const PARTICIPANTS_PATH: &str = "/v2/metrics/webinars/95204914252/participants";
+
+/// A participant as Zoom would send it; statuses and roles cycle so filters have work.
+pub fn participant(i: usize) -> Value {
+    json!({
+        "id": format!("id-{i}"),
+        "user_id": format!("{}", 16778240 + i),
+        "user_name": format!("User {i}"),
+        "device": "Windows",
+        "ip_address": "10.0.0.1",
+        "join_time": "2019-09-07T13:15:02.837Z",
+        "leave_time": "2019-09-07T14:15:02Z",
+        "status": (["in_meeting", "in_waiting_room", "in_meeting"][i % 3]),
+        "role": (["attendee", "panelist", "host", "attendee"][i % 4]),
+        "share_desktop": i % 2 == 0,
+        "audio_quality": "good",
+        "email": ""
+    })
+}
+
+/// Participants `range` as JSON.
+pub fn participants(range: std::ops::Range<usize>) -> Vec<Value> {
+    range.map(participant).collect()
+}
+
+pub fn page_body(items: &[Value], next: &str, total: usize) -> Value {
+    json!({
+        "page_count": 1,
+        "page_size": items.len(),
+        "total_records": total,
+        "next_page_token": next,
+        "participants": items,
+    })
+}
+
+/// The token that leads to page `index` (0-based) of a scripted webinar.
+pub fn token_for(index: usize) -> String {
+    format!("tok-{index}")
+}
+
+/// Serves `pages` at the webinar's path: page 0 without a token, page i at `tok-i`.
+pub async fn mount_pages(server: &MockServer, pages: &[Vec<Value>]) {
+    let total = pages.iter().map(Vec::len).sum();
+    for (i, items) in pages.iter().enumerate() {
+        let next = if i + 1 < pages.len() {
+            token_for(i + 1)
+        } else {
+            String::new()
+        };
+        let body = page_body(items, &next, total);
+        let mock = Mock::given(method("GET")).and(path(PARTICIPANTS_PATH));
+        let mock = if i == 0 {
+            mock.and(query_param_is_missing("next_page_token"))
+        } else {
+            mock.and(query_param("next_page_token", token_for(i)))
+        };
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(server)
+            .await;
+    }
+}
+
+/// A client for the mock server, without rate limit and with quick retries.
+pub fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(format!("{}/v2", server.uri()))
+        .bearer_token(TOKEN)
+        .rate_limit(RateLimit::unlimited())
+        .retry_policy(
+            RetryPolicy::default()
+                .initial_backoff(std::time::Duration::from_millis(5))
+                .max_backoff(std::time::Duration::from_millis(20)),
+        )
+        .build()
+        .expect("a valid test client")
+}
+
+/// The query of every request the server received, as `key=value` pairs in order.
+pub async fn queries(server: &MockServer) -> Vec<Vec<(String, String)>> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+/// `key=value` pairs from string slices.
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The JSON of participants as the crate re-serializes them.
+pub fn as_json<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|p| serde_json::to_value(p).unwrap())
+        .collect()
+}
+
+/// Participant JSON with `join_time`/`leave_time` as the crate writes instants back.
+pub fn normalized(values: Vec<Value>) -> Vec<Value> {
+    values
+        .into_iter()
+        .map(|mut v| {
+            for key in ["join_time", "leave_time"] {
+                if let Some(Value::String(t)) = v.get(key) {
+                    let parsed: chrono::DateTime<chrono::Utc> = t.parse().unwrap();
+                    v[key] = serde_json::to_value(parsed).unwrap();
+                }
+            }
+            v
+        })
+        .collect()
+}
