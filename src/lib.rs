@@ -42,6 +42,8 @@ mod auth;
 mod client;
 mod encode;
 mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 mod fanout;
 mod http;
 mod model;
