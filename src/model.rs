@@ -412,3 +412,52 @@ mod instant {
             .map(|t| t.and_utc())
     }
 }
+
+#[cfg(test)]
+mod decode_properties {
+    //! The page decoder meets arbitrary bytes and arbitrary JSON: it errors, never panics,
+    //! and whatever it accepts re-serializes without loss of unknown fields.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            Just(Value::String("2019-09-07T13:15:02.837Z".into())),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            let key = prop_oneof![
+                proptest::sample::select(Participant::FIELDS).prop_map(str::to_owned),
+                Just("participants".to_owned()),
+                Just("next_page_token".to_owned()),
+                "[a-z_]{1,8}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(key, inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = serde_json::from_slice::<ParticipantsPage>(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics_and_accepted_rows_round_trip(value in json()) {
+            let text = value.to_string();
+            let _ = serde_json::from_str::<ParticipantsPage>(&text);
+            if let Ok(p) = serde_json::from_str::<Participant>(&text) {
+                let again: Participant = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
+                prop_assert_eq!(again.extra, p.extra);
+            }
+        }
+    }
+}

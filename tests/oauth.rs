@@ -1,0 +1,127 @@
+//! Server-to-Server OAuth: fetched on first use, cached, refreshed before expiry and after
+//! 401/124, one refresh however many streams, and never a secret in an error.
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use futures::future::join_all;
+use zoom_participants::fake::FakeZoom;
+use zoom_participants::{Client, Error, Participant, RateLimit};
+
+const WEBINAR: &str = "95204914252";
+const SECRET: &str = "s2s-client-secret-7f1c";
+
+async fn fake(expires_in: u64) -> FakeZoom {
+    FakeZoom::builder()
+        .webinar(WEBINAR, 12)
+        .oauth_credentials("account-1", "client-1", SECRET)
+        .oauth_expires_in(expires_in)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn client(zoom: &FakeZoom, secret: &str) -> Client {
+    Client::builder()
+        .base_url(zoom.base_url())
+        .token_url(zoom.token_url())
+        .server_to_server_oauth("account-1", "client-1", secret)
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap()
+}
+
+async fn all(client: &Client) -> zoom_participants::Result<Vec<Participant>> {
+    client
+        .webinar_participants(WEBINAR)
+        .page_size(5)
+        .stream()
+        .try_collect()
+        .await
+}
+
+#[tokio::test]
+async fn the_token_is_fetched_on_first_use_and_cached_across_streams_and_clones() {
+    let zoom = fake(3600).await;
+    let client = client(&zoom, SECRET);
+    assert_eq!(zoom.token_requests(), 0, "nothing before the first poll");
+    assert_eq!(
+        all(&client).await.unwrap(),
+        zoom.expected_participants(WEBINAR, false)
+    );
+    assert_eq!(zoom.token_requests(), 1);
+    assert_eq!(all(&client.clone()).await.unwrap().len(), 12);
+    assert_eq!(zoom.token_requests(), 1);
+    assert_eq!(zoom.request_count(), 6);
+}
+
+#[tokio::test]
+async fn the_token_is_refreshed_before_it_expires() {
+    let zoom = fake(2).await;
+    let client = client(&zoom, SECRET);
+    all(&client).await.unwrap();
+    assert_eq!(zoom.token_requests(), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    all(&client).await.unwrap();
+    assert_eq!(zoom.token_requests(), 2, "refreshed ahead of expiry");
+    assert_eq!(zoom.request_count(), 6, "no request was refused");
+}
+
+#[tokio::test]
+async fn a_401_124_refreshes_once_and_the_page_succeeds() {
+    let zoom = fake(3600).await;
+    let client = client(&zoom, SECRET);
+    all(&client).await.unwrap();
+    zoom.revoke_oauth_tokens();
+    assert_eq!(
+        all(&client).await.unwrap(),
+        zoom.expected_participants(WEBINAR, false)
+    );
+    assert_eq!(zoom.token_requests(), 2);
+    assert_eq!(
+        zoom.request_count(),
+        3 + 1 + 3,
+        "one refused request, then the pages"
+    );
+}
+
+#[tokio::test]
+async fn thirty_two_concurrent_streams_cause_one_fetch_and_one_refresh() {
+    let zoom = fake(3600).await;
+    let client = client(&zoom, SECRET);
+    let results = join_all((0..32).map(|_| all(&client))).await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap().len() == 12));
+    assert_eq!(zoom.token_requests(), 1);
+
+    zoom.revoke_oauth_tokens();
+    let results = join_all((0..32).map(|_| all(&client))).await;
+    assert!(results.iter().all(|r| r.as_ref().unwrap().len() == 12));
+    assert_eq!(zoom.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_rejected_secret_is_a_clear_error_without_the_secret() {
+    let zoom = fake(3600).await;
+    let wrong = "wrong-secret-value-123";
+    let client = client(&zoom, wrong);
+    let err = all(&client).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OAuth {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Server-to-Server OAuth failed (HTTP 401): invalid_client: Invalid client_id or client_secret"
+    );
+    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
+        assert!(!text.contains(wrong) && !text.contains(SECRET), "{text}");
+    }
+    assert_eq!(zoom.request_count(), 0, "no API call without a token");
+    assert_eq!(zoom.token_requests(), 1, "a refused secret is not retried");
+}
