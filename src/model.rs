@@ -330,19 +330,27 @@ impl WebinarType {
 }
 
 /// The envelope of one page of `GET /metrics/webinars/{webinarId}/participants`.
+///
+/// Only `participants` and `next_page_token` steer the stream; the counts are informative,
+/// so a count of an unexpected type is ignored rather than failing the page.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ParticipantsPage {
     #[serde(default)]
-    total_records: Option<u64>,
+    total_records: Option<Value>,
     #[serde(default)]
     next_page_token: Option<String>,
     #[serde(default)]
-    participants: Vec<Participant>,
+    participants: Option<Vec<Participant>>,
 }
 
 impl From<ParticipantsPage> for Page<Participant> {
     fn from(page: ParticipantsPage) -> Self {
-        Page::new(page.participants, page.next_page_token, page.total_records)
+        let total = page.total_records.as_ref().and_then(Value::as_u64);
+        Page::new(
+            page.participants.unwrap_or_default(),
+            page.next_page_token,
+            total,
+        )
     }
 }
 

@@ -332,3 +332,17 @@ async fn total_records_is_reported_once_a_page_arrived() {
         (Some(8), 1)
     );
 }
+
+#[tokio::test]
+async fn a_page_with_null_participants_and_odd_counts_is_an_empty_page() {
+    let server = MockServer::start().await;
+    let body = serde_json::json!({"total_records": "n/a", "page_count": null, "next_page_token": null, "participants": null});
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let mut stream = client(&server).webinar_participants(WEBINAR).stream();
+    assert!(stream.try_next().await.unwrap().is_none());
+    assert_eq!(stream.total_records(), None);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

@@ -137,9 +137,17 @@ pub struct FakeZoomBuilder {
     page_token_ttl: Duration,
     latency: Duration,
     gzip: bool,
+    cache_pages: bool,
 }
 
 impl FakeZoomBuilder {
+    /// Keeps every rendered page in memory and serves it again from there (default off):
+    /// for benchmarks that measure the client, not the fake's generator.
+    pub fn cache_pages(mut self, cache: bool) -> Self {
+        self.cache_pages = cache;
+        self
+    }
+
     /// Serves a webinar of `participants` generated rows under `id` (its raw ID or UUID).
     pub fn webinar(mut self, id: impl Into<String>, participants: u64) -> Self {
         self.webinars.insert(id.into(), participants);
@@ -197,6 +205,7 @@ impl FakeZoomBuilder {
     pub async fn start(self) -> std::io::Result<FakeZoom> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        let page_cache = self.cache_pages.then(Mutex::default);
         let shared = Arc::new(Shared {
             config: self,
             started: Instant::now(),
@@ -205,6 +214,7 @@ impl FakeZoomBuilder {
             issued: Mutex::default(),
             token_requests: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
+            page_cache,
         });
         let app = Router::new()
             .route("/oauth/token", post(issue_token))
@@ -247,7 +257,11 @@ struct Shared {
     issued: Mutex<HashMap<String, Instant>>,
     token_requests: AtomicU64,
     bytes_sent: AtomicU64,
+    /// Rendered pages by (webinar, start, end, registrant IDs), when caching is on.
+    page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
 }
+
+type PageKey = (String, u64, u64, bool);
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -276,6 +290,7 @@ impl FakeZoom {
             page_token_ttl: Duration::from_secs(15 * 60),
             latency: Duration::ZERO,
             gzip: true,
+            cache_pages: false,
         }
     }
 
@@ -483,22 +498,20 @@ async fn participants(State(shared): State<Arc<Shared>>, uri: Uri, headers: Head
     };
     let with_registrant_id = request.query_value("include_fields") == Some("registrant_id");
     let end = (offset + page_size).min(total);
-    let items: Vec<Participant> = (offset..end)
-        .map(|i| data::participant(config.seed, i, with_registrant_id))
-        .collect();
+    let items = shared.rendered_items(&id, offset..end, with_registrant_id);
     let next = if end < total {
         encode_page_token(&id, end, shared.started.elapsed().as_millis())
     } else {
         String::new()
     };
-    let body = json!({
-        "page_count": total.div_ceil(page_size),
-        "page_size": page_size,
-        "total_records": total,
-        "next_page_token": next,
-        "participants": items,
-    });
-    let body = serde_json::to_vec(&body).unwrap_or_default();
+    // The envelope around the rendered participants; the token is base64, safe in JSON.
+    let mut body = format!(
+        r#"{{"page_count":{},"page_size":{page_size},"total_records":{total},"next_page_token":"{next}","participants":"#,
+        total.div_ceil(page_size)
+    )
+    .into_bytes();
+    body.extend_from_slice(&items);
+    body.push(b'}');
     shared.page_response(body, &headers, fault)
 }
 
@@ -522,6 +535,31 @@ fn rate_limited(daily: bool, retry_after: Option<&str>, reset: Option<&str>) -> 
 }
 
 impl Shared {
+    /// The JSON array of participants `range`, rendered now or taken from the page cache.
+    fn rendered_items(
+        &self,
+        id: &str,
+        range: std::ops::Range<u64>,
+        with_registrant_id: bool,
+    ) -> Arc<Vec<u8>> {
+        let key = (id.to_owned(), range.start, range.end, with_registrant_id);
+        if let Some(hit) = self
+            .page_cache
+            .as_ref()
+            .and_then(|c| lock(c).get(&key).cloned())
+        {
+            return hit;
+        }
+        let items: Vec<Participant> = range
+            .map(|i| data::participant(self.config.seed, i, with_registrant_id))
+            .collect();
+        let rendered = Arc::new(serde_json::to_vec(&items).unwrap_or_else(|_| b"[]".to_vec()));
+        if let Some(cache) = &self.page_cache {
+            lock(cache).insert(key, rendered.clone());
+        }
+        rendered
+    }
+
     fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(token) = headers
             .get(header::AUTHORIZATION)
