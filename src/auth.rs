@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// A token or secret: usable, never shown. `Debug` prints `Secret([redacted])`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Arc<str>);
+pub(crate) struct Secret(Arc<str>);
 
 impl Secret {
     pub(crate) fn new(value: impl Into<String>) -> Self {
@@ -188,11 +188,11 @@ impl ServerToServer {
                 &format!("the token endpoint's answer is not a token: {e}"),
             )
         })?;
-        if answer.access_token.is_empty() {
+        if answer.access_token.is_empty() || !is_header_safe(&answer.access_token) {
             return Err(oauth_error(
                 Some(status.as_u16()),
                 None,
-                "the token endpoint answered an empty access_token",
+                "the token endpoint answered an empty or malformed access_token",
             ));
         }
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
@@ -218,4 +218,9 @@ fn oauth_error(status: Option<u16>, error: Option<String>, reason: &str) -> Erro
 fn connection_error(err: reqwest::Error, timeout: Duration) -> Error {
     let reason = Error::from_reqwest(err, timeout).to_string();
     oauth_error(None, None, &format!("token endpoint unreachable: {reason}"))
+}
+
+/// Whether a token can be sent in an `Authorization` header as it is.
+pub(crate) fn is_header_safe(token: &str) -> bool {
+    reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).is_ok()
 }

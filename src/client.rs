@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Auth, Secret, ServerToServer};
+use crate::auth::{Auth, Secret, ServerToServer, is_header_safe};
 use crate::error::{Error, Result};
 use crate::http::{Transport, check_url};
 use crate::participants::ParticipantsRequest;
@@ -159,6 +159,11 @@ impl ClientBuilder {
             }
             (Some(token), None) if token.expose().trim().is_empty() => {
                 return Err(Error::Config("the bearer token is empty".into()));
+            }
+            (Some(token), None) if !is_header_safe(token.expose()) => {
+                return Err(Error::Config(
+                    "the bearer token holds characters an HTTP header cannot carry".into(),
+                ));
             }
             (Some(token), None) => Auth::Fixed(token),
             (None, Some((account_id, client_id, secret))) => {

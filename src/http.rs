@@ -86,31 +86,38 @@ impl Transport {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.limiter.acquire().await;
-            let token = self.auth.token(&self.http, self.timeout).await?;
-            let sent = Instant::now();
-            let failure = match self.get_once(url.clone(), &token).await {
-                Ok(body) => {
-                    tracing::debug!(
-                        attempt,
-                        bytes = body.len(),
-                        latency_ms = sent.elapsed().as_millis() as u64,
-                        "page received"
-                    );
-                    return Ok(body);
+            // A token endpoint that is down is as transient as Zoom being down: the same
+            // policy decides whether to try again.
+            let (failure, token) = match self.auth.token(&self.http, self.timeout).await {
+                Err(error) => (Failure::from(error), None),
+                Ok(token) => {
+                    self.limiter.acquire().await;
+                    let sent = Instant::now();
+                    match self.get_once(url.clone(), &token).await {
+                        Ok(body) => {
+                            tracing::debug!(
+                                attempt,
+                                bytes = body.len(),
+                                latency_ms = sent.elapsed().as_millis() as u64,
+                                "page received"
+                            );
+                            return Ok(body);
+                        }
+                        Err(failure) => (failure, Some(token)),
+                    }
                 }
-                Err(failure) => failure,
             };
             let error = failure.error;
             tracing::debug!(attempt, status = error.http_status(), error = %error, "attempt failed");
-            if self.auth.is_oauth()
+            if let Some(token) = &token
+                && self.auth.is_oauth()
                 && !refreshed_token
                 && error.http_status() == Some(401)
                 && error.zoom_code().is_none_or(|code| code == 124)
             {
                 // The cached token died early (revoked, or a clock off): one fresh token.
                 refreshed_token = true;
-                self.auth.reject(&token).await;
+                self.auth.reject(token).await;
                 attempt -= 1;
                 continue;
             }

@@ -52,7 +52,6 @@ mod participants;
 mod rate_limit;
 mod retry;
 
-pub use auth::Secret;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsRequest, WebinarsStream};

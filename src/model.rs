@@ -242,7 +242,6 @@ macro_rules! open_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
         pub enum $name {
             $($(#[$vmeta])* $variant,)*
             /// A value this version does not know, kept as Zoom sent it.

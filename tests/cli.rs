@@ -415,3 +415,42 @@ async fn several_webinars_are_tagged_and_one_failure_does_not_stop_the_others() 
         assert_eq!(got, zoom.expected_participants(id, false));
     }
 }
+
+#[tokio::test]
+async fn limit_caps_the_total_across_several_webinars() {
+    let zoom = FakeZoom::builder()
+        .webinar("111", 30)
+        .webinar("222", 30)
+        .start()
+        .await
+        .unwrap();
+    let out = run(
+        command(&zoom),
+        &[
+            "--webinar",
+            "111",
+            "--webinar",
+            "222",
+            "--page-size",
+            "10",
+            "--limit",
+            "15",
+            "--concurrency",
+            "1",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 15);
+    assert!(rows.iter().all(|r| r["webinar_id"] == "111"));
+    assert_eq!(
+        zoom.request_count(),
+        2,
+        "no page past the one holding the 15th"
+    );
+}

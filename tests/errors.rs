@@ -158,6 +158,7 @@ fn build_refuses_bad_urls_and_credentials_with_clear_errors() {
     assert!(refused(Client::builder()).contains("no credentials"));
     assert!(refused(token().server_to_server_oauth("a", "b", "c")).contains("both"));
     assert!(refused(Client::builder().bearer_token("")).contains("empty"));
+    assert!(refused(Client::builder().bearer_token("tok\r\nX-Evil: 1")).contains("header"));
     assert!(
         refused(Client::builder().server_to_server_oauth("a", "b", "")).contains("client secret")
     );

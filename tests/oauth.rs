@@ -125,3 +125,70 @@ async fn a_rejected_secret_is_a_clear_error_without_the_secret() {
     assert_eq!(zoom.request_count(), 0, "no API call without a token");
     assert_eq!(zoom.token_requests(), 1, "a refused secret is not retried");
 }
+
+#[tokio::test]
+async fn a_token_endpoint_that_fails_transiently_is_retried() {
+    use wiremock::matchers::{body_string, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string("grant_type=account_credentials&account_id=acc%201"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"access_token": "tok-after-503", "token_type": "bearer", "expires_in": 3600}),
+        ))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer tok-after-503"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"participants": [{"id": "only"}], "next_page_token": ""}),
+        ))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/oauth/token", server.uri()))
+        .server_to_server_oauth("acc 1", "cid", "secret-xyz")
+        .retry_policy(
+            zoom_participants::RetryPolicy::default().initial_backoff(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let got: Vec<Participant> = client
+        .webinar_participants("w")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.iter().map(|p| p.id.as_deref()).collect::<Vec<_>>(),
+        [Some("only")]
+    );
+    let requests = server.received_requests().await.unwrap();
+    let methods: Vec<&str> = requests.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "GET"]);
+    let basic = requests[1]
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    use base64::Engine;
+    assert_eq!(
+        basic,
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("cid:secret-xyz")
+        )
+    );
+}

@@ -276,11 +276,20 @@ async fn many_webinars<W: Write>(
     let mut stream = request.stream();
     let progress = Progress::new();
     let mut failed: Option<Failure> = None;
+    let mut written = 0u64;
+    if args.limit == Some(0) {
+        return Ok(());
+    }
     loop {
         match next_flushing(&mut stream, &mut writer).await? {
             Ok(Some((id, participant))) => {
                 writer.write(&id, &participant).map_err(write_failure)?;
                 progress.tick(None, 0);
+                // Each webinar's request stops at the limit too; this caps the total.
+                written += 1;
+                if args.limit == Some(written) {
+                    break;
+                }
             }
             Ok(None) => break,
             Err(err) => {
