@@ -246,3 +246,44 @@ async fn a_truncated_success_body_is_a_decode_error() {
     let err = all(&client(&zoom, quick_retries()), 300).await.unwrap_err();
     assert!(matches!(err, Error::Decode { page: 1, .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_503_with_retry_after_waits_as_asked() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"participants": [{"id": "x"}]})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token("t0ken-value")
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let got: Vec<Participant> = client
+        .webinar_participants("w")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

@@ -9,14 +9,15 @@ use zoom_participants::Participant;
 use super::args::Format;
 
 /// Writes participants in the chosen format; `tagged` adds a `webinar_id` field/column.
+///
+/// Each row is formatted whole into a scratch buffer and handed to the output in one
+/// write, so that a buffered output only ever flushes whole lines: a run that is killed
+/// leaves complete lines behind.
 pub struct RowWriter<W: Write> {
-    sink: Sink<W>,
+    out: W,
+    format: Format,
     tagged: bool,
-}
-
-enum Sink<W: Write> {
-    Ndjson(W),
-    Csv(Box<csv::Writer<W>>),
+    row: Vec<u8>,
 }
 
 #[derive(Serialize)]
@@ -28,49 +29,65 @@ struct Tagged<'a> {
 
 impl<W: Write> RowWriter<W> {
     pub fn new(out: W, format: Format, tagged: bool) -> io::Result<Self> {
-        let sink = match format {
-            Format::Ndjson => Sink::Ndjson(out),
-            Format::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
-                let id = tagged.then_some("webinar_id");
-                let header = id
-                    .into_iter()
-                    .chain(Participant::FIELDS.iter().copied())
-                    .chain(["extra"]);
-                csv.write_record(header)?;
-                Sink::Csv(Box::new(csv))
-            }
+        let mut writer = RowWriter {
+            out,
+            format,
+            tagged,
+            row: Vec::with_capacity(4096),
         };
-        Ok(RowWriter { sink, tagged })
+        if format == Format::Csv {
+            let id = tagged.then_some("webinar_id");
+            let header = id
+                .into_iter()
+                .chain(Participant::FIELDS.iter().copied())
+                .chain(["extra"]);
+            writer.csv_row(header)?;
+        }
+        Ok(writer)
     }
 
     pub fn write(&mut self, webinar_id: &str, participant: &Participant) -> io::Result<()> {
-        match &mut self.sink {
-            Sink::Ndjson(out) => {
+        match self.format {
+            Format::Ndjson => {
                 if self.tagged {
                     let row = Tagged {
                         webinar_id,
                         participant,
                     };
-                    serde_json::to_writer(&mut *out, &row)?;
+                    serde_json::to_writer(&mut self.row, &row)?;
                 } else {
-                    serde_json::to_writer(&mut *out, participant)?;
+                    serde_json::to_writer(&mut self.row, participant)?;
                 }
-                out.write_all(b"\n")
+                self.row.push(b'\n');
+                self.emit()
             }
-            Sink::Csv(csv) => {
-                let record = csv_record(participant)?;
+            Format::Csv => {
+                let cells = csv_record(participant)?;
                 let id = self.tagged.then(|| webinar_id.to_owned());
-                Ok(csv.write_record(id.into_iter().chain(record))?)
+                self.csv_row(id.into_iter().chain(cells))
             }
         }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        match &mut self.sink {
-            Sink::Ndjson(out) => out.flush(),
-            Sink::Csv(csv) => csv.flush(),
+    fn csv_row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(&mut self, cells: I) -> io::Result<()> {
+        {
+            let mut csv = csv::WriterBuilder::new()
+                .buffer_capacity(1024)
+                .from_writer(&mut self.row);
+            csv.write_record(cells)?;
+            csv.flush()?;
         }
+        self.emit()
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        let result = self.out.write_all(&self.row);
+        self.row.clear();
+        result
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
