@@ -31,7 +31,7 @@ first page, the --resume-from token that continues with nothing lost or repeated
 
 /// Stream the participants of a Zoom webinar as NDJSON or CSV.
 #[derive(Debug, Parser)]
-#[command(version, about, after_help = AFTER_HELP)]
+#[command(version, about = "Stream the participants of a Zoom webinar as NDJSON or CSV.", after_help = AFTER_HELP)]
 #[command(group(ArgGroup::new("source").required(true).multiple(true).args(["webinars", "webinars_from", "demo"])))]
 pub struct Args {
     /// Webinar ID or UUID, raw (repeatable).

@@ -312,6 +312,7 @@ async fn many_webinars<W: Write>(
 struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
+    pages: std::cell::Cell<u64>,
 }
 
 impl Progress {
@@ -320,7 +321,7 @@ impl Progress {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} {human_pos}/{human_len} participants, {msg} [{elapsed}] {per_sec}",
+                    "{spinner} {human_pos}/{human_len} participants, {msg} [{elapsed}]",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
@@ -329,6 +330,7 @@ impl Progress {
         Progress {
             bar,
             started: Instant::now(),
+            pages: std::cell::Cell::new(0),
         }
     }
 
@@ -337,7 +339,8 @@ impl Progress {
             if let Some(total) = total {
                 bar.set_length(total);
             }
-            if pages > 0 {
+            if pages > self.pages.get() {
+                self.pages.set(pages);
                 bar.set_message(format!("{pages} pages"));
             }
             bar.inc(1);
@@ -356,8 +359,12 @@ impl Progress {
             let count = bar.position();
             bar.finish_and_clear();
             let elapsed = self.started.elapsed().as_secs_f64();
+            let pages = match self.pages.get() {
+                0 => String::new(),
+                n => format!(", {n} pages"),
+            };
             eprintln!(
-                "{count} participants in {elapsed:.1}s ({:.0}/s)",
+                "{count} participants{pages} in {elapsed:.1}s ({:.0}/s)",
                 count as f64 / elapsed.max(1e-9)
             );
         }

@@ -45,6 +45,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
+use futures::StreamExt as _;
 use serde_json::json;
 
 use crate::model::Participant;
@@ -384,7 +385,7 @@ fn webinar_id(segment: &str) -> Option<String> {
         return None; // such a UUID had to be encoded twice
     }
     if once.contains('%') {
-        let twice = decode(&once)?;
+        let twice = percent_decode(&once)?;
         if twice.starts_with('/') || twice.contains("//") {
             return Some(twice);
         }
@@ -654,8 +655,6 @@ impl Shared {
         self.bytes_sent.fetch_add(bytes as u64, Ordering::SeqCst);
     }
 }
-
-use futures::StreamExt as _;
 
 /// `POST /oauth/token`: Server-to-Server OAuth, `grant_type=account_credentials`.
 async fn issue_token(
