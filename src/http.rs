@@ -251,7 +251,8 @@ async fn read_capped(
         return Err(Error::BodyTooLarge { limit: cap });
     }
     let expected = response.content_length().unwrap_or(0) as usize;
-    let mut body = BytesMut::with_capacity(expected.min(cap));
+    // A Content-Length is a claim, not a promise: reserve no more than a few MiB up front.
+    let mut body = BytesMut::with_capacity(expected.min(cap).min(4 << 20));
     while let Some(chunk) = response
         .chunk()
         .await
