@@ -151,36 +151,29 @@ impl Transport {
         if status.is_success() {
             return Ok(read_capped(response, self.max_body_bytes, self.timeout).await?);
         }
-        let hint = (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
-            .then(|| RateLimitHint::from_headers(response.headers()));
+        let hint = RateLimitHint::from_headers(response.headers());
         let body = read_capped(response, ERROR_BODY_CAP, self.timeout)
             .await
             .unwrap_or_default();
         let error = api_error(status, &body, token);
-        match hint {
-            // A 5xx may say when to come back too (503 with Retry-After): never sooner.
-            Some(hint) if status.is_server_error() => Err(Failure {
-                error,
-                asked: hint.wait,
-                rate_limit: None,
-            }),
-            Some(hint) if hint.kind == RateLimitKind::Daily => {
-                Err(Failure::from(rate_limited(error, &hint)))
+        let failure = match status {
+            StatusCode::TOO_MANY_REQUESTS if hint.kind == RateLimitKind::Daily => {
+                Failure::from(rate_limited(error, &hint))
             }
-            Some(hint) => Failure {
+            StatusCode::TOO_MANY_REQUESTS => Failure {
                 asked: hint.wait,
                 rate_limit: Some(hint),
                 error,
-            }
-            .into_err(),
-            None => Err(Failure::from(error)),
-        }
-    }
-}
-
-impl Failure {
-    fn into_err<T>(self) -> Result<T, Failure> {
-        Err(self)
+            },
+            // A 5xx may say when to come back too (503 with Retry-After): never sooner.
+            // For other answers the wait is moot: they are not retried.
+            _ => Failure {
+                asked: hint.wait,
+                rate_limit: None,
+                error,
+            },
+        };
+        Err(failure)
     }
 }
 

@@ -208,6 +208,22 @@ pub(crate) struct Items<T> {
     pages_received: u64,
 }
 
+impl<T: Send + 'static> State<T> {
+    /// The pages, started on first use; `None` once finished.
+    fn pages(&mut self) -> Option<&mut BoxStream<'static, Result<Page<T>>>> {
+        if let State::Planned(_) = self {
+            let State::Planned(plan) = std::mem::replace(self, State::Finished) else {
+                unreachable!("matched Planned just above");
+            };
+            *self = State::Running(plan.into_pages());
+        }
+        match self {
+            State::Running(pages) => Some(pages),
+            _ => None,
+        }
+    }
+}
+
 // Nothing here is ever pinned in place: items are moved out, pages are boxed.
 impl<T> Unpin for Items<T> {}
 impl<T> Unpin for PageStream<T> {}
@@ -285,15 +301,8 @@ impl<T: Send + 'static> Stream for Items<T> {
                 }
                 return Poll::Ready(Some(Ok(item)));
             }
-            if let State::Planned(_) = this.state {
-                let State::Planned(plan) = std::mem::replace(&mut this.state, State::Finished)
-                else {
-                    unreachable!("matched Planned just above");
-                };
-                this.state = State::Running(plan.into_pages());
-            }
-            let State::Running(pages) = &mut this.state else {
-                unreachable!("Finished returned above and Planned was just started");
+            let Some(pages) = this.state.pages() else {
+                unreachable!("Finished returned above");
             };
             match ready!(pages.poll_next_unpin(cx)) {
                 Some(Ok(page)) => {
@@ -348,13 +357,7 @@ impl<T: Send + 'static> Stream for PageStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if let State::Planned(_) = this.state {
-            let State::Planned(plan) = std::mem::replace(&mut this.state, State::Finished) else {
-                unreachable!("matched Planned just above");
-            };
-            this.state = State::Running(plan.into_pages());
-        }
-        let State::Running(pages) = &mut this.state else {
+        let Some(pages) = this.state.pages() else {
             return Poll::Ready(None);
         };
         let next = ready!(pages.poll_next_unpin(cx));

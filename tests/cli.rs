@@ -43,6 +43,15 @@ fn ndjson(output: &Output) -> Vec<Participant> {
         .collect()
 }
 
+/// Standard output as one JSON value a line, for rows the model does not describe.
+fn json_rows(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -80,8 +89,7 @@ async fn ndjson_output_is_exactly_what_was_served_page_by_page() {
 async fn unknown_fields_survive_into_ndjson() {
     let zoom = fake(20).await;
     let out = run(command(&zoom), &["--webinar", WEBINAR]).await;
-    let text = String::from_utf8(out.stdout).unwrap();
-    let row: serde_json::Value = serde_json::from_str(text.lines().nth(4).unwrap()).unwrap();
+    let row = &json_rows(&out)[4];
     assert_eq!(row["x_engagement_score"], 4);
     assert_eq!(row["x_devices"], serde_json::json!([{"kind": "headset"}]));
 }
@@ -396,11 +404,7 @@ async fn several_webinars_are_tagged_and_one_failure_does_not_stop_the_others() 
         err.contains("webinar missing: Zoom answered HTTP 404 (code 3001)"),
         "{err}"
     );
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(&out);
     for (id, count) in [("111", 12), ("222", 7)] {
         let got: Vec<Participant> = rows
             .iter()
@@ -441,11 +445,7 @@ async fn limit_caps_the_total_across_several_webinars() {
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_rows(&out);
     assert_eq!(rows.len(), 15);
     assert!(rows.iter().all(|r| r["webinar_id"] == "111"));
     assert_eq!(
