@@ -9,7 +9,10 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::encode::form_component;
+use crate::envelope::describe;
 use crate::error::{Error, Result};
+use crate::http::read_capped;
+use crate::redact::Redactor;
 
 /// A token or secret: usable, never shown. `Debug` prints `Secret([redacted])`.
 #[derive(Clone, PartialEq, Eq)]
@@ -23,15 +26,6 @@ impl Secret {
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
-
-    /// `text` with every occurrence of this secret blanked out: servers do echo what they
-    /// were sent in their error messages.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        if self.0.len() < 4 {
-            return text.to_owned();
-        }
-        text.replace(&*self.0, "[redacted]")
-    }
 }
 
 impl std::fmt::Debug for Secret {
@@ -43,6 +37,12 @@ impl std::fmt::Debug for Secret {
 /// Refresh this long before Zoom's `expires_in` runs out, so that no request goes out with
 /// a token about to die on the way.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// The longest token lifetime believed, in seconds.
+const MAX_LIFETIME: u64 = 24 * 3600;
+
+/// The most of a token endpoint's answer that is read.
+const TOKEN_BODY_CAP: usize = 64 * 1024;
 
 /// Where access tokens come from.
 #[derive(Debug)]
@@ -168,24 +168,37 @@ impl ServerToServer {
             .await
             .map_err(|e| connection_error(e, timeout))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
+        // A token answer is a few hundred bytes: a bigger one (or a gzip bomb) is refused
+        // while it is read.
+        let bytes = read_capped(response, TOKEN_BODY_CAP, timeout)
             .await
-            .map_err(|e| connection_error(e, timeout))?;
+            .map_err(|e| match e {
+                Error::BodyTooLarge { .. } => oauth_error(
+                    Some(status.as_u16()),
+                    None,
+                    "the token endpoint's answer exceeds 64 KiB",
+                ),
+                other => oauth_error(None, None, &format!("token endpoint unreachable: {other}")),
+            })?;
+        let redactor = Redactor::for_oauth(&self.client_id, &self.client_secret);
         if !status.is_success() {
             let answer: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             let reason = answer
                 .reason
                 .or(answer.error_description)
                 .unwrap_or_else(|| "the token endpoint refused the credentials".to_owned());
-            let reason = self.client_secret.redact(&reason);
-            return Err(oauth_error(Some(status.as_u16()), answer.error, &reason));
+            let reason = redactor.clean(&reason, 300);
+            let error = answer.error.map(|e| redactor.clean(&e, 100));
+            return Err(oauth_error(Some(status.as_u16()), error, &reason));
         }
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| {
             oauth_error(
                 Some(status.as_u16()),
                 None,
-                &format!("the token endpoint's answer is not a token: {e}"),
+                &format!(
+                    "the token endpoint's answer is not a token: {}",
+                    describe(&e)
+                ),
             )
         })?;
         if answer.access_token.is_empty() || !is_header_safe(&answer.access_token) {
@@ -195,14 +208,18 @@ impl ServerToServer {
                 "the token endpoint answered an empty or malformed access_token",
             ));
         }
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
+        // Zoom issues tokens for an hour; a lifetime beyond a day is not believed (and an
+        // absurd one must not overflow the clock).
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600).min(MAX_LIFETIME));
         tracing::debug!(
             expires_in = lifetime.as_secs(),
             "fetched an OAuth access token"
         );
         Ok(Cached {
             token: Secret::new(answer.access_token),
-            refresh_at: started + lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)),
+            refresh_at: started
+                .checked_add(lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2)))
+                .unwrap_or(started),
         })
     }
 }

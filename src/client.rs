@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use crate::auth::{Auth, Secret, ServerToServer, is_header_safe};
 use crate::error::{Error, Result};
-use crate::http::{Transport, check_url};
+use crate::http::{Budget, Transport, check_url};
 use crate::participants::ParticipantsRequest;
 use crate::rate_limit::{Limiter, RateLimit};
+use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
 
 /// Zoom's API base URL.
@@ -48,6 +49,26 @@ impl Client {
     pub fn webinar_participants(&self, id: impl Into<String>) -> ParticipantsRequest {
         ParticipantsRequest::new(self.clone(), id.into())
     }
+
+    /// How many requests this client (all its clones and streams) has sent to Zoom, retries
+    /// included; token requests are not counted.
+    pub fn requests_sent(&self) -> u64 {
+        self.transport
+            .budget
+            .sent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The last `X-RateLimit-Remaining` Zoom sent (what is left of the account's daily
+    /// budget), if it sent one.
+    pub fn rate_limit_remaining(&self) -> Option<u64> {
+        let remaining = self
+            .transport
+            .budget
+            .remaining
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (remaining != u64::MAX).then_some(remaining)
+    }
 }
 
 /// Configures a [`Client`]. Needs credentials: a bearer token or Server-to-Server OAuth.
@@ -60,6 +81,8 @@ pub struct ClientBuilder {
     oauth: Option<(String, String, Secret)>,
     retry: Option<RetryPolicy>,
     rate_limit: Option<RateLimit>,
+    list_rate_limit: Option<RateLimit>,
+    max_requests: Option<u64>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_body_bytes: Option<usize>,
@@ -108,10 +131,27 @@ impl ClientBuilder {
         self
     }
 
-    /// The client-side rate limit shared by every stream of the client; default
-    /// [`RateLimit::default`] (10 requests a second).
+    /// The client-side limit of participants requests (Zoom's *Heavy* label), shared by
+    /// every stream of the client; default 10 a second (a Pro account; use 40 on Business
+    /// and up).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// The client-side limit of webinar-list requests (Zoom's *Resource-intensive* label);
+    /// default 10 a minute (a Pro account; 20 on Business and up).
+    pub fn list_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.list_rate_limit = Some(limit);
+        self
+    }
+
+    /// A request budget: the most requests the client may send in all, retries included
+    /// (they all count against the account's daily budget). Once spent, every stream ends
+    /// with [`Error::BudgetSpent`] (`is_rate_limited() == true`), resumable like any
+    /// interruption.
+    pub fn max_requests(mut self, requests: u64) -> Self {
+        self.max_requests = Some(requests);
         self
     }
 
@@ -145,7 +185,7 @@ impl ClientBuilder {
             "token_url",
             self.token_url.as_deref().unwrap_or(DEFAULT_TOKEN_URL),
         )?;
-        let auth = match (self.bearer_token, self.oauth) {
+        let (redactor, auth) = match (self.bearer_token, self.oauth) {
             (Some(_), Some(_)) => {
                 return Err(Error::Config(
                     "both a bearer token and OAuth credentials were given; choose one".into(),
@@ -165,7 +205,7 @@ impl ClientBuilder {
                     "the bearer token holds characters an HTTP header cannot carry".into(),
                 ));
             }
-            (Some(token), None) => Auth::Fixed(token),
+            (Some(token), None) => (Redactor::for_token(&token), Auth::Fixed(token)),
             (None, Some((account_id, client_id, secret))) => {
                 let missing = [
                     ("account ID", account_id.trim().is_empty()),
@@ -177,14 +217,18 @@ impl ClientBuilder {
                 if let Some((what, _)) = missing {
                     return Err(Error::Config(format!("the OAuth {what} is empty")));
                 }
-                Auth::OAuth(Box::new(ServerToServer::new(
-                    account_id, client_id, secret, token_url,
-                )))
+                (
+                    Redactor::for_oauth(&client_id, &secret),
+                    Auth::OAuth(Box::new(ServerToServer::new(
+                        account_id, client_id, secret, token_url,
+                    ))),
+                )
             }
         };
         let rate_limit = self.rate_limit.unwrap_or_default();
-        if !rate_limit.is_valid() {
-            return Err(Error::Config("the rate limit must be above zero".into()));
+        let list_rate_limit = self.list_rate_limit.unwrap_or(RateLimit::per_minute(10));
+        if !rate_limit.is_valid() || !list_rate_limit.is_valid() {
+            return Err(Error::Config("a rate limit must be above zero".into()));
         }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
         if timeout.is_zero() {
@@ -203,7 +247,9 @@ impl ClientBuilder {
                 http,
                 base_url: base.as_str().trim_end_matches('/').to_owned(),
                 auth,
-                limiter: Limiter::new(rate_limit),
+                limiter: Limiter::new(rate_limit, list_rate_limit),
+                budget: Budget::new(self.max_requests),
+                redactor,
                 retry: self.retry.unwrap_or_default(),
                 timeout,
                 max_body_bytes: self.max_body_bytes.unwrap_or(32 * 1024 * 1024),

@@ -65,6 +65,15 @@ pub enum Error {
         retry_at: Option<DateTime<Utc>>,
     },
 
+    /// The client's request budget
+    /// ([`ClientBuilder::max_requests`](crate::ClientBuilder::max_requests)) is spent: no
+    /// request was sent. Resumable like any interruption.
+    #[error("the request budget of {limit} requests is spent; no further request was sent")]
+    BudgetSpent {
+        /// The budget.
+        limit: u64,
+    },
+
     /// A request (connect, headers or body) took longer than the configured timeout.
     #[error("request to Zoom timed out after {0:?}")]
     Timeout(Duration),
@@ -84,14 +93,33 @@ pub enum Error {
     },
 
     /// A success response whose body was not the JSON expected.
-    #[error("could not decode page {page} of the response: {source}")]
+    #[error("could not decode page {page} of the response: {message}")]
     Decode {
         /// Which page (1-based, counted from where this stream started).
         page: u64,
-        /// What serde_json said.
-        #[source]
-        source: serde_json::Error,
+        /// What was wrong and where (line, column); never the offending value.
+        message: String,
     },
+
+    /// A [`Checkpoint`](crate::Checkpoint) that cannot resume this request: it belongs to
+    /// another one, or is of a format this version does not read.
+    #[error("cannot resume: {0}")]
+    Checkpoint(String),
+
+    /// Resuming re-walked the pages already done and found one that is not what it was:
+    /// the list changed (as a live webinar's does), so continuing would repeat or skip rows.
+    #[error(
+        "the list changed since the checkpoint was taken (page {page} differs): resuming would repeat or skip rows; start over"
+    )]
+    ListChanged {
+        /// The first page found different (1-based).
+        page: u64,
+    },
+
+    /// A bug or a dying runtime: a task of the stream panicked or stopped early. The stream
+    /// ends with this error rather than as if the list were complete.
+    #[error("internal error: {0}")]
+    Internal(String),
 
     /// Zoom handed back a `next_page_token` that this stream had already used: continuing
     /// would loop for ever.
@@ -171,7 +199,7 @@ impl Error {
     /// Whether Zoom refused the call for its rate limit.
     pub fn is_rate_limited(&self) -> bool {
         match self {
-            Error::RateLimited { .. } => true,
+            Error::RateLimited { .. } | Error::BudgetSpent { .. } => true,
             Error::Api { status, .. } => *status == 429,
             Error::Webinar { source, .. } => source.is_rate_limited(),
             _ => false,
@@ -195,6 +223,21 @@ impl Error {
             Error::OAuth { status, .. } => status.is_none_or(|s| s >= 500),
             _ => false,
         }
+    }
+
+    /// Zoom's "The next page token is invalid or expired." (400, code 300).
+    pub(crate) fn is_expired_page_token(&self) -> bool {
+        self.http_status() == Some(400) && self.zoom_code() == Some(300)
+    }
+
+    /// A panic caught in a task of the stream, as an error.
+    pub(crate) fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        Error::Internal(format!("a page fetch panicked: {what}"))
     }
 
     pub(crate) fn from_reqwest(err: reqwest::Error, timeout: Duration) -> Error {

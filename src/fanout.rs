@@ -1,13 +1,19 @@
-//! Many webinars at once: each one's pages in order, several webinars in flight.
+//! Many webinars at once: each one's pages in order, several webinars in flight, with a
+//! checkpoint per webinar.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::stream::{FusedStream, Stream, StreamExt};
+use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::Checkpoint;
 use crate::client::Client;
+use crate::envelope::RawRow;
 use crate::error::Result;
 use crate::model::{Participant, Role, Status, WebinarType};
+use crate::paginate::{FromRow, Start};
 use crate::participants::{Criteria, Options, ParticipantStream};
 
 impl Client {
@@ -18,12 +24,16 @@ impl Client {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let mut ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
         WebinarsRequest {
             client: self.clone(),
-            ids: ids.into_iter().map(Into::into).collect(),
+            ids,
             options: Options::default(),
             criteria: Criteria::default(),
             concurrency: 4,
+            resume: None,
         }
     }
 }
@@ -31,7 +41,8 @@ impl Client {
 /// A request for the participants of many webinars. Takes the options of a one-webinar
 /// request, applied to each webinar, and streams `(webinar ID, participant)` pairs: each
 /// webinar's participants in order, up to [`concurrency`](WebinarsRequest::concurrency)
-/// webinars at a time, all under the client's one rate limit.
+/// webinars at a time, all under the client's one rate limit. An ID given twice is
+/// streamed once.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is streamed"]
 pub struct WebinarsRequest {
@@ -40,6 +51,27 @@ pub struct WebinarsRequest {
     options: Options,
     criteria: Criteria,
     concurrency: usize,
+    resume: Option<WebinarsCheckpoint>,
+}
+
+/// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
+/// ones included, so that they are not requested again). Webinars not started yet have
+/// none and start from their first page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebinarsCheckpoint {
+    webinars: BTreeMap<String, Checkpoint>,
+}
+
+impl WebinarsCheckpoint {
+    /// The checkpoint of one webinar, if it was started.
+    pub fn get(&self, webinar_id: &str) -> Option<&Checkpoint> {
+        self.webinars.get(webinar_id)
+    }
+
+    /// Every started webinar with its checkpoint.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Checkpoint)> {
+        self.webinars.iter().map(|(id, c)| (id.as_str(), c))
+    }
 }
 
 impl WebinarsRequest {
@@ -91,50 +123,151 @@ impl WebinarsRequest {
         self
     }
 
+    /// Continues from a [`WebinarsCheckpoint`] of the same request: each started webinar
+    /// resumes from its own checkpoint (with the guarantees of
+    /// [`ParticipantsRequest::resume`](crate::ParticipantsRequest::resume)), finished
+    /// ones are not requested again, the others start from their first page.
+    pub fn resume(mut self, checkpoint: WebinarsCheckpoint) -> Self {
+        self.resume = Some(checkpoint);
+        self
+    }
+
     /// Streams the webinars. Lazy: nothing is requested before the first poll.
     pub fn stream(self) -> WebinarsStream {
+        self.stream_of()
+    }
+
+    /// As [`stream`](WebinarsRequest::stream), with each row as Zoom sent it
+    /// ([`RawRow`]).
+    pub fn stream_raw(self) -> WebinarsStream<RawRow> {
+        self.stream_of()
+    }
+
+    fn stream_of<T: FromRow>(self) -> WebinarsStream<T> {
         let WebinarsRequest {
             client,
             ids,
             options,
             criteria,
             concurrency,
+            resume,
         } = self;
-        let webinars = ids.into_iter().map(move |id| {
-            let plan = options.plan(&client, &id, None, &criteria);
-            ParticipantStream::from_plan(plan).map(move |item| match item {
-                Ok(p) => Ok((id.clone(), p)),
-                Err(e) => Err(e.for_webinar(&id)),
-            })
-        });
         WebinarsStream {
-            inner: stream::iter(webinars)
-                .flatten_unordered(concurrency)
-                .boxed(),
+            pending: ids.into(),
+            active: Vec::new(),
+            ended: BTreeMap::new(),
+            saved: resume.unwrap_or_default().webinars,
+            concurrency,
+            next: 0,
+            open: Box::new(move |id: &str, start: Start| {
+                ParticipantStream::from_plan(options.plan(&client, id, start, &criteria))
+            }),
         }
     }
 }
 
+type Open<T> = Box<dyn Fn(&str, Start) -> ParticipantStream<T> + Send>;
+
 /// The participants of many webinars as `(webinar ID, participant)` pairs.
 ///
 /// Unlike a [`ParticipantStream`], an error does not end it: the error of one webinar is
-/// yielded as an [`Error::Webinar`](crate::Error::Webinar) naming it, that webinar stops,
-/// and the others go on.
+/// yielded as an [`Error::Webinar`] naming it, that webinar stops, and the others go on.
+/// [`checkpoint`](WebinarsStream::checkpoint) tells where every webinar stands.
 #[must_use = "streams do nothing unless polled"]
-pub struct WebinarsStream {
-    inner: BoxStream<'static, Result<(String, Participant)>>,
+pub struct WebinarsStream<T = Participant> {
+    pending: VecDeque<String>,
+    active: Vec<(String, ParticipantStream<T>)>,
+    /// Webinars finished or failed, with where they stopped.
+    ended: BTreeMap<String, Checkpoint>,
+    /// Checkpoints to resume from, for webinars not started yet.
+    saved: BTreeMap<String, Checkpoint>,
+    concurrency: usize,
+    /// The active webinar polled first: the one that yielded last, for locality.
+    next: usize,
+    open: Open<T>,
 }
 
-impl Stream for WebinarsStream {
-    type Item = Result<(String, Participant)>;
+impl<T: FromRow> WebinarsStream<T> {
+    /// Where every webinar stands, valid between any two items: give it to
+    /// [`WebinarsRequest::resume`] to continue each exactly after its last item yielded.
+    pub fn checkpoint(&self) -> WebinarsCheckpoint {
+        let mut webinars = self.saved.clone();
+        webinars.extend(self.ended.clone());
+        for (id, stream) in &self.active {
+            webinars.insert(id.clone(), stream.checkpoint());
+        }
+        WebinarsCheckpoint { webinars }
+    }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
+    fn start_more(&mut self) {
+        while self.active.len() < self.concurrency {
+            let Some(id) = self.pending.pop_front() else {
+                return;
+            };
+            let start = match self.saved.remove(&id) {
+                Some(checkpoint) if checkpoint.is_finished() => {
+                    self.ended.insert(id, checkpoint);
+                    continue;
+                }
+                Some(checkpoint) => Start::Checkpoint(checkpoint),
+                None => Start::First,
+            };
+            let stream = (self.open)(&id, start);
+            self.active.push((id, stream));
+        }
     }
 }
 
-impl std::fmt::Debug for WebinarsStream {
+impl<T: FromRow> Stream for WebinarsStream<T> {
+    type Item = Result<(String, T)>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        'start: loop {
+            this.start_more();
+            if this.active.is_empty() {
+                return Poll::Ready(None);
+            }
+            let count = this.active.len();
+            for k in 0..count {
+                let i = (this.next + k) % count;
+                let (id, stream) = &mut this.active[i];
+                match stream.poll_next_unpin(cx) {
+                    Poll::Pending => continue,
+                    Poll::Ready(Some(Ok(item))) => {
+                        this.next = i;
+                        return Poll::Ready(Some(Ok((id.clone(), item))));
+                    }
+                    Poll::Ready(ended) => {
+                        let (id, stream) = this.active.remove(i);
+                        this.ended.insert(id.clone(), stream.checkpoint());
+                        this.next = 0;
+                        match ended {
+                            Some(Err(err)) => {
+                                return Poll::Ready(Some(Err(err.for_webinar(&id))));
+                            }
+                            _ => continue 'start,
+                        }
+                    }
+                }
+            }
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<T: FromRow> FusedStream for WebinarsStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.active.is_empty() && self.pending.is_empty()
+    }
+}
+
+impl<T> std::fmt::Debug for WebinarsStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebinarsStream").finish_non_exhaustive()
+        f.debug_struct("WebinarsStream")
+            .field("pending", &self.pending.len())
+            .field("active", &self.active.len())
+            .field("ended", &self.ended.len())
+            .finish_non_exhaustive()
     }
 }

@@ -5,20 +5,79 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
 use bytes::{Bytes, BytesMut};
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Auth, Secret};
 use crate::error::{Error, RateLimitKind, Result};
-use crate::rate_limit::Limiter;
+use crate::rate_limit::{Label, Limiter};
+use crate::redact::Redactor;
 use crate::retry::{RateLimitHint, RetryPolicy};
 
 /// How much of an error body is read: enough for any message Zoom writes.
-const ERROR_BODY_CAP: usize = 64 * 1024;
+pub(crate) const ERROR_BODY_CAP: usize = 64 * 1024;
+
+/// The most characters of a server's message an error keeps.
+const MESSAGE_CAP: usize = 300;
+
+/// A lock that a panic elsewhere does not poison for good: every value guarded this way is
+/// valid after any single update.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The account's request budget as this client spends it.
+#[derive(Debug, Default)]
+pub(crate) struct Budget {
+    /// Requests this client may send in all (`None`: no cap).
+    pub max: Option<u64>,
+    pub sent: AtomicU64,
+    /// The last `X-RateLimit-Remaining` Zoom sent (`u64::MAX`: none yet).
+    pub remaining: AtomicU64,
+}
+
+impl Budget {
+    pub(crate) fn new(max: Option<u64>) -> Self {
+        Budget {
+            max,
+            sent: AtomicU64::new(0),
+            remaining: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// Takes one request from the budget, or says it is spent.
+    fn spend(&self) -> Result<()> {
+        let Some(max) = self.max else {
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        };
+        self.sent
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |sent| {
+                (sent < max).then_some(sent + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Error::BudgetSpent { limit: max })
+    }
+
+    fn note_remaining(&self, headers: &reqwest::header::HeaderMap) {
+        if let Some(remaining) = headers
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            self.remaining.store(remaining, Ordering::Relaxed);
+            tracing::debug!(remaining, "Zoom's X-RateLimit-Remaining");
+        }
+    }
+}
 
 /// The shared state of a [`Client`](crate::Client): one connection pool, one token cache,
 /// one rate limiter.
@@ -28,6 +87,9 @@ pub(crate) struct Transport {
     pub base_url: String,
     pub auth: Auth,
     pub limiter: Limiter,
+    pub budget: Budget,
+    /// Every secret the client holds, blanked out of any text a server sends back.
+    pub redactor: Redactor,
     pub retry: RetryPolicy,
     pub timeout: Duration,
     pub max_body_bytes: usize,
@@ -68,19 +130,14 @@ impl Transport {
             .map_err(|e| Error::InvalidRequest(format!("cannot build the request URL: {e}")))
     }
 
-    /// GETs one page and decodes it as `T`, retrying what the policy allows. `page` is the
-    /// page's number in its stream, for errors and tracing.
-    pub(crate) async fn get_page<T: DeserializeOwned>(&self, url: Url, page: u64) -> Result<T> {
+    /// GETs one page's body, retrying what the policy allows, under the rate limit of
+    /// `label`. `page` is the page's number in its stream, for tracing.
+    pub(crate) async fn get_page(&self, url: Url, page: u64, label: Label) -> Result<Bytes> {
         let span = tracing::debug_span!("zoom.page", path = url.path(), page);
-        async move {
-            let body = self.get_with_retries(url).await?;
-            serde_json::from_slice(&body).map_err(|source| Error::Decode { page, source })
-        }
-        .instrument(span)
-        .await
+        self.get_with_retries(url, label).instrument(span).await
     }
 
-    async fn get_with_retries(&self, url: Url) -> Result<Bytes> {
+    async fn get_with_retries(&self, url: Url, label: Label) -> Result<Bytes> {
         let started = Instant::now();
         let mut refreshed_token = false;
         let mut attempt = 0;
@@ -91,10 +148,13 @@ impl Transport {
             let (failure, token) = match self.auth.token(&self.http, self.timeout).await {
                 Err(error) => (Failure::from(error), None),
                 Ok(token) => {
-                    self.limiter.acquire().await;
+                    self.limiter.acquire(label).await;
+                    // Counted once the slot is ours: a budget error is final, not retried.
+                    self.budget.spend()?;
                     let sent = Instant::now();
                     match self.get_once(url.clone(), &token).await {
                         Ok(body) => {
+                            self.limiter.succeeded(label);
                             tracing::debug!(
                                 attempt,
                                 bytes = body.len(),
@@ -108,6 +168,13 @@ impl Transport {
                 }
             };
             let error = failure.error;
+            if failure
+                .rate_limit
+                .as_ref()
+                .is_some_and(|hint| hint.kind != RateLimitKind::Daily)
+            {
+                self.limiter.throttled(label);
+            }
             tracing::debug!(attempt, status = error.http_status(), error = %error, "attempt failed");
             if let Some(token) = &token
                 && self.auth.is_oauth()
@@ -148,6 +215,7 @@ impl Transport {
             .await
             .map_err(|e| Error::from_reqwest(e, self.timeout))?;
         let status = response.status();
+        self.budget.note_remaining(response.headers());
         if status.is_success() {
             return Ok(read_capped(response, self.max_body_bytes, self.timeout).await?);
         }
@@ -155,7 +223,7 @@ impl Transport {
         let body = read_capped(response, ERROR_BODY_CAP, self.timeout)
             .await
             .unwrap_or_default();
-        let error = api_error(status, &body, token);
+        let error = api_error(status, &body, &self.redactor.with(token));
         let failure = match status {
             StatusCode::TOO_MANY_REQUESTS if hint.kind == RateLimitKind::Daily => {
                 Failure::from(rate_limited(error, &hint))
@@ -199,30 +267,18 @@ fn rate_limited(error: Error, hint: &RateLimitHint) -> Error {
 }
 
 /// Maps a non-2xx answer to an error with Zoom's code and message, whatever the body is.
-fn api_error(status: StatusCode, body: &[u8], token: &Secret) -> Error {
+/// The message is redacted whole, then cut: a secret straddling the cut is never half shown.
+fn api_error(status: StatusCode, body: &[u8], redactor: &Redactor) -> Error {
     let parsed: Option<ZoomError> = serde_json::from_slice(body).ok();
     let (code, message) = match parsed {
-        Some(ZoomError {
-            code,
-            message: Some(message),
-        }) => (code, message),
-        Some(ZoomError {
-            code,
-            message: None,
-        }) => (code, String::new()),
-        None => (
-            None,
-            String::from_utf8_lossy(body)
-                .trim()
-                .chars()
-                .take(300)
-                .collect(),
-        ),
+        Some(ZoomError { code, message }) => (code, message.unwrap_or_default()),
+        None => (None, String::from_utf8_lossy(body).into_owned()),
     };
+    let message = redactor.clean(message.trim(), MESSAGE_CAP);
     let message = if message.is_empty() {
         status.canonical_reason().unwrap_or("no message").to_owned()
     } else {
-        token.redact(&message)
+        message
     };
     Error::Api {
         status: status.as_u16(),
@@ -231,8 +287,9 @@ fn api_error(status: StatusCode, body: &[u8], token: &Secret) -> Error {
     }
 }
 
-/// Reads a body, failing as soon as it grows past `cap` bytes.
-async fn read_capped(
+/// Reads a body, failing as soon as it grows past `cap` bytes (counted after gzip is
+/// undone, so a compressed bomb stops at the cap too).
+pub(crate) async fn read_capped(
     mut response: reqwest::Response,
     cap: usize,
     timeout: Duration,

@@ -39,8 +39,10 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod checkpoint;
 mod client;
 mod encode;
+mod envelope;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -50,15 +52,20 @@ mod model;
 mod paginate;
 mod participants;
 mod rate_limit;
+mod redact;
 mod retry;
+mod rows;
 
+pub use checkpoint::Checkpoint;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
+pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
-pub use fanout::{WebinarsRequest, WebinarsStream};
+pub use fanout::{WebinarsCheckpoint, WebinarsRequest, WebinarsStream};
 pub use model::{AudioCall, Participant, Role, Status, WebinarType};
-pub use paginate::{Page, PageStream};
+pub use paginate::{FromRow, MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
 pub use rate_limit::RateLimit;
+pub use redact::one_line;
 pub use retry::RetryPolicy;
 
 /// The README's examples, compiled as doctests.

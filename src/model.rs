@@ -5,8 +5,6 @@ use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::paginate::Page;
-
 /// One row of a webinar's participant list, exactly as Zoom reports it.
 ///
 /// Every field may be absent (`None`) and every string may be empty: Zoom blanks names,
@@ -328,31 +326,6 @@ impl WebinarType {
     }
 }
 
-/// The envelope of one page of `GET /metrics/webinars/{webinarId}/participants`.
-///
-/// Only `participants` and `next_page_token` steer the stream; the counts are informative,
-/// so a count of an unexpected type is ignored rather than failing the page.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ParticipantsPage {
-    #[serde(default)]
-    total_records: Option<Value>,
-    #[serde(default)]
-    next_page_token: Option<String>,
-    #[serde(default)]
-    participants: Option<Vec<Participant>>,
-}
-
-impl From<ParticipantsPage> for Page<Participant> {
-    fn from(page: ParticipantsPage) -> Self {
-        let total = page.total_records.as_ref().and_then(Value::as_u64);
-        Page::new(
-            page.participants.unwrap_or_default(),
-            page.next_page_token,
-            total,
-        )
-    }
-}
-
 /// Deserializes a string through a function without allocating a copy of it.
 struct StrVisitor<F>(F);
 
@@ -454,13 +427,13 @@ mod decode_properties {
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-            let _ = serde_json::from_slice::<ParticipantsPage>(&bytes);
+            let _ = serde_json::from_slice::<Participant>(&bytes);
         }
 
         #[test]
         fn arbitrary_json_never_panics_and_accepted_rows_round_trip(value in json()) {
             let text = value.to_string();
-            let _ = serde_json::from_str::<ParticipantsPage>(&text);
+            let _ = serde_json::from_str::<Participant>(&text);
             if let Ok(p) = serde_json::from_str::<Participant>(&text) {
                 let again: Participant = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
                 prop_assert_eq!(again.extra, p.extra);

@@ -6,11 +6,15 @@ use std::task::{Context, Poll};
 
 use futures::stream::{FusedStream, Stream, StreamExt};
 
+use crate::checkpoint::Checkpoint;
 use crate::client::Client;
 use crate::encode::webinar_segment;
+use crate::envelope::{self, RawRow};
 use crate::error::{Error, Result};
-use crate::model::{Participant, ParticipantsPage, Role, Status, WebinarType};
-use crate::paginate::{FetchPage, Filter, Items, Page, PageStream, Plan};
+use crate::model::{Participant, Role, Status, WebinarType};
+use crate::paginate::{FetchPage, Filter, FromRow, Items, PageStream, Plan, Start};
+use crate::rate_limit::Label;
+use crate::rows::status_and_role;
 
 /// Zoom's largest page, and so the default: fewer Heavy calls for the same participants.
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -43,11 +47,12 @@ impl Options {
         &self,
         client: &Client,
         id: &str,
-        start: Option<String>,
+        start: Start,
         criteria: &Criteria,
-    ) -> Plan<Participant> {
+    ) -> Plan {
         Plan {
             fetch: self.fetcher(client, id),
+            request: self.request_name(id),
             start,
             filter: criteria.filter(),
             limit: self.limit,
@@ -55,12 +60,30 @@ impl Options {
         }
     }
 
+    /// What a checkpoint of this request is checked against: everything that decides
+    /// which rows come on which page.
+    fn request_name(&self, id: &str) -> String {
+        format!(
+            "participants of webinar {id:?} (type={}, page_size={}{})",
+            self.webinar_type.map_or("unset", WebinarType::as_str),
+            self.page_size,
+            if self.include_registrant_id {
+                ", include_fields=registrant_id"
+            } else {
+                ""
+            }
+        )
+    }
+
     /// Fetches a page for a token. A request that cannot be sent (page size out of range,
     /// an unusable ID) fails on the first fetch, so that it is an error of the stream's
     /// first poll and never a panic or a request.
-    fn fetcher(&self, client: &Client, id: &str) -> FetchPage<Participant> {
+    fn fetcher(&self, client: &Client, id: &str) -> FetchPage {
         let transport = client.transport.clone();
-        let url = self.first_page_url(client, id).map_err(|e| e.to_string());
+        let url = self.first_page_url(client, id).map_err(|e| match e {
+            Error::InvalidRequest(message) => message,
+            other => other.to_string(),
+        });
         Arc::new(move |token, number| {
             let transport = transport.clone();
             let url = url.clone();
@@ -69,9 +92,9 @@ impl Options {
                 if let Some(token) = token {
                     url.query_pairs_mut().append_pair("next_page_token", &token);
                 }
-                let page: ParticipantsPage = transport.get_page(url, number).await?;
-                let page = Page::from(page);
-                tracing::debug!(page = number, items = page.items.len(), "participants page");
+                let body = transport.get_page(url, number, Label::Heavy).await?;
+                let page = envelope::split(body, "participants", number)?;
+                tracing::debug!(page = number, items = page.rows.len(), "participants page");
                 Ok(page)
             })
         })
@@ -118,16 +141,18 @@ impl Criteria {
         self.roles.push(role);
     }
 
-    fn matches(&self, p: &Participant) -> bool {
-        any_of(&self.statuses, p.status.as_ref()) && any_of(&self.roles, p.role.as_ref())
+    /// Whether a row passes, reading only its `status` and `role`.
+    fn matches(&self, row: &str) -> bool {
+        let (status, role) = status_and_role(row);
+        any_of(&self.statuses, status.as_ref()) && any_of(&self.roles, role.as_ref())
     }
 
-    fn filter(&self) -> Option<Filter<Participant>> {
+    pub(crate) fn filter(&self) -> Option<Filter> {
         if self.statuses.is_empty() && self.roles.is_empty() {
             return None;
         }
         let criteria = self.clone();
-        Some(Arc::new(move |p: &Participant| criteria.matches(p)))
+        Some(Arc::new(move |row: &str| criteria.matches(row)))
     }
 }
 
@@ -143,7 +168,7 @@ pub struct ParticipantsRequest {
     client: Client,
     id: String,
     options: Options,
-    resume_from: Option<String>,
+    start: Start,
 }
 
 impl ParticipantsRequest {
@@ -152,7 +177,7 @@ impl ParticipantsRequest {
             client,
             id,
             options: Options::default(),
-            resume_from: None,
+            start: Start::First,
         }
     }
 
@@ -179,13 +204,30 @@ impl ParticipantsRequest {
     /// Starts at a `next_page_token` saved from an earlier stream
     /// ([`ParticipantStream::next_page_token`]). Zoom's tokens expire after 15 minutes.
     pub fn resume_from(mut self, token: impl Into<String>) -> Self {
-        self.resume_from = Some(token.into()).filter(|t| !t.is_empty());
+        let token = token.into();
+        self.start = if token.is_empty() {
+            Start::First
+        } else {
+            Start::Token(token)
+        };
         self
     }
 
-    /// Fetches up to `pages` pages ahead, on a task of its own, while the caller is busy
-    /// with the current one. Default 0: a page is requested only when the caller has
-    /// taken every participant of the one before. Needs a tokio runtime.
+    /// Continues from a [`Checkpoint`] taken from a stream of the same request (same
+    /// webinar, type, page size and registrant flag), yielding exactly the participants
+    /// after the last one yielded before it was taken; apply the same filters, and a
+    /// `limit` counts what was yielded before too. The checkpoint survives Zoom's 15-minute
+    /// token expiry: see [`Checkpoint`] for the re-walk and its cost. A checkpoint of
+    /// another request is an error on the first poll, with no request made.
+    pub fn resume(mut self, checkpoint: Checkpoint) -> Self {
+        self.start = Start::Checkpoint(checkpoint);
+        self
+    }
+
+    /// Fetches up to `pages` pages ahead (at most [`MAX_PREFETCH`](crate::MAX_PREFETCH)),
+    /// on a task of its own that only fetches, while the caller decodes and handles the
+    /// current one. Default 0: a page is requested only when the caller has taken every
+    /// participant of the one before. Needs a tokio runtime.
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.options.prefetch = pages;
         self
@@ -200,25 +242,26 @@ impl ParticipantsRequest {
 
     /// The participants one by one. Lazy: nothing is requested before the first poll.
     pub fn stream(self) -> ParticipantStream {
-        let plan = self.options.plan(
-            &self.client,
-            &self.id,
-            self.resume_from,
-            &Criteria::default(),
-        );
-        ParticipantStream::from_plan(plan)
+        ParticipantStream::from_plan(self.plan())
+    }
+
+    /// The participants one by one as [`RawRow`]s: each row's JSON exactly as Zoom sent
+    /// it, for pipelines that forward JSON. Filters, limit, read-ahead and checkpoints
+    /// work as for [`stream`](ParticipantsRequest::stream).
+    pub fn stream_raw(self) -> ParticipantStream<RawRow> {
+        ParticipantStream::from_plan(self.plan())
     }
 
     /// The participants page by page, each with its token and `total_records`, for
     /// callers that checkpoint per page or show progress. Lazy like
     /// [`stream`](ParticipantsRequest::stream).
     pub fn pages(self) -> PageStream<Participant> {
-        PageStream::new(self.options.plan(
-            &self.client,
-            &self.id,
-            self.resume_from,
-            &Criteria::default(),
-        ))
+        PageStream::new(self.plan())
+    }
+
+    fn plan(self) -> Plan {
+        self.options
+            .plan(&self.client, &self.id, self.start, &Criteria::default())
     }
 }
 
@@ -228,15 +271,19 @@ impl ParticipantsRequest {
 /// [`ParticipantsRequest::prefetch`]). An error ends the stream: the next poll yields
 /// `None`, and [`next_page_token`](ParticipantStream::next_page_token) tells where to
 /// resume.
+///
+/// The rows are [`Participant`]s by default, decoded on the consumer's side (a row with an
+/// odd value is kept, never lost: see [`Participant`]); [`RawRow`]s with
+/// [`ParticipantsRequest::stream_raw`].
 #[must_use = "streams do nothing unless polled"]
-pub struct ParticipantStream {
-    items: Items<Participant>,
+pub struct ParticipantStream<T = Participant> {
+    items: Items<T>,
     criteria: Criteria,
 }
 
-impl ParticipantStream {
+impl<T: FromRow> ParticipantStream<T> {
     /// A stream over a plan whose filter, if any, is already in place.
-    pub(crate) fn from_plan(plan: Plan<Participant>) -> Self {
+    pub(crate) fn from_plan(plan: Plan) -> Self {
         ParticipantStream {
             items: Items::new(plan),
             criteria: Criteria::default(),
@@ -260,10 +307,15 @@ impl ParticipantStream {
     }
 
     fn refilter(&mut self) {
-        let filter = self.criteria.filter();
-        // Before the first poll the filter runs at page level, where a limit and the
-        // read-ahead see it; later, `poll_next` still applies it item by item.
-        self.items.replan(|plan| plan.filter = filter);
+        if let Some(filter) = self.criteria.filter() {
+            self.items.add_filter(filter);
+        }
+    }
+
+    /// Where the stream stands, valid between any two items: give it to
+    /// [`ParticipantsRequest::resume`] to continue exactly after the last item yielded.
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.items.checkpoint()
     }
 
     /// The resume cursor: the token of the first page whose participants have not all
@@ -286,27 +338,27 @@ impl ParticipantStream {
     }
 }
 
-impl Stream for ParticipantStream {
-    type Item = Result<Participant>;
+impl<T: FromRow> Stream for ParticipantStream<T> {
+    type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        loop {
-            match this.items.poll_next_unpin(cx) {
-                Poll::Ready(Some(Ok(p))) if !this.criteria.matches(&p) => continue,
-                other => return other,
-            }
-        }
+        self.items.poll_next_unpin(cx)
     }
 }
 
-impl FusedStream for ParticipantStream {
+impl<T: FromRow> FusedStream for ParticipantStream<T> {
     fn is_terminated(&self) -> bool {
         self.items.is_terminated()
     }
 }
 
-impl std::fmt::Debug for ParticipantStream {
+impl FromRow for RawRow {
+    fn from_row(page: &envelope::RawPage, index: usize) -> Self {
+        RawRow::new(page, index)
+    }
+}
+
+impl<T: FromRow> std::fmt::Debug for ParticipantStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParticipantStream")
             .field("next_page_token", &self.next_page_token())

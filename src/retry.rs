@@ -97,7 +97,7 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let jittered = ceiling.mul_f64(fastrand::f64());
         let wait = asked.map_or(jittered, |asked| asked.max(jittered));
-        let within = wait <= self.max_wait && elapsed + wait <= self.max_elapsed;
+        let within = wait <= self.max_wait && elapsed.saturating_add(wait) <= self.max_elapsed;
         within.then_some(wait)
     }
 }
@@ -147,9 +147,9 @@ pub(crate) fn parse_retry_after(
         if !seconds.is_finite() || seconds < 0.0 {
             return None;
         }
-        let wait = Duration::try_from_secs_f64(seconds).ok()?;
-        let at = now + chrono::Duration::from_std(wait).ok()?;
-        return Some((wait, at));
+        // A wait beyond what the clock can hold is "too long", never "no wait".
+        let wait = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
+        return Some((wait, later(now, wait)));
     }
     let at = DateTime::parse_from_rfc2822(value)
         .or_else(|_| DateTime::parse_from_rfc3339(value))
@@ -164,14 +164,23 @@ pub(crate) fn parse_retry_after(
     Some(((at - now).to_std().unwrap_or(Duration::ZERO), at))
 }
 
+/// `now + wait`, saturating at the end of time.
+fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(wait)
+        .ok()
+        .and_then(|wait| now.checked_add_signed(wait))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// `X-RateLimit-Reset`: a Unix time in seconds (or milliseconds, when it is that large).
 fn parse_unix_time(value: &str, now: DateTime<Utc>) -> Option<(Duration, DateTime<Utc>)> {
     let number: i64 = value.trim().parse().ok()?;
     let at = if number > 100_000_000_000 {
-        DateTime::from_timestamp_millis(number)?
+        DateTime::from_timestamp_millis(number)
     } else {
-        DateTime::from_timestamp(number, 0)?
-    };
+        DateTime::from_timestamp(number, 0)
+    }
+    .unwrap_or(DateTime::<Utc>::MAX_UTC);
     Some(((at - now).to_std().unwrap_or(Duration::ZERO), at))
 }
 
@@ -198,6 +207,14 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(3600));
         assert_eq!(parse_retry_after("soon", now()), None);
         assert_eq!(parse_retry_after("-3", now()), None);
+        let (wait, at) = parse_retry_after("99999999999999999999", now()).unwrap();
+        assert_eq!(
+            (wait, at),
+            (Duration::MAX, DateTime::<Utc>::MAX_UTC),
+            "too long, never none"
+        );
+        let (wait, _) = parse_unix_time("9223372036854775807", now()).unwrap();
+        assert!(wait > Duration::from_secs(1 << 40));
         let (wait, _) = parse_retry_after("2026-11-27T09:00:00Z", now()).unwrap();
         assert_eq!(wait, Duration::ZERO, "a past date means no wait");
     }
@@ -226,6 +243,10 @@ mod tests {
         assert_eq!(policy.wait_before_retry(4, None, Duration::ZERO), None);
         assert_eq!(
             policy.wait_before_retry(1, Some(Duration::from_secs(61)), Duration::ZERO),
+            None
+        );
+        assert_eq!(
+            policy.wait_before_retry(1, Some(Duration::MAX), Duration::from_secs(5)),
             None
         );
         assert_eq!(
