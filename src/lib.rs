@@ -38,6 +38,7 @@
 //! *Heavy*; a `next_page_token` expires after 15 minutes.
 #![warn(missing_docs)]
 
+mod attendance;
 mod auth;
 mod client;
 mod encode;
@@ -52,6 +53,7 @@ mod participants;
 mod rate_limit;
 mod retry;
 
+pub use attendance::{Attendance, PersonKey, attendance};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsRequest, WebinarsStream};
