@@ -7,10 +7,27 @@
 //!   opaque `next_page_token`s that expire (15 minutes by default) with Zoom's 400/300,
 //!   `include_fields=registrant_id`, 404/3001 for an unknown webinar, and the path rule:
 //!   a UUID that starts with `/` or contains `//` must arrive double-encoded;
+//! - `GET /v2/metrics/webinars`: the Dashboard webinar list of the instances given to
+//!   [`FakeZoomBuilder::listed_webinar`] (or the ready-made [`FakeZoomBuilder::demo_period`]),
+//!   with every property of Zoom's list schema: required `from`/`to` covering at most one
+//!   calendar month (`to <= from + 1 month`, else 400/300 "The date range is invalid."),
+//!   instances listed by the UTC date of their start, `type=past` for those that have ended,
+//!   the same page sizes and expiring tokens as the participants, and an optional
+//!   per-minute limit ([`FakeZoomBuilder::list_rate_limit_per_minute`]) answered with a
+//!   *Resource-intensive* 429 and `Retry-After`;
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
-//! - gzip when the client asks for it;
-//! - switches for latency and scripted [`Fault`]s.
+//! - gzip of participants pages when the client asks for it;
+//! - switches for latency and scripted [`Fault`]s (both for participants requests only);
+//! - what is served can change while it runs ([`FakeZoom::set_webinar`],
+//!   [`FakeZoom::set_seed`]), so a test can change a webinar between two runs.
+//!
+//! Requests are recorded: participants requests in [`FakeZoom::requests`], webinar-list
+//! requests in [`FakeZoom::list_requests`].
+//!
+//! The code is split by concern: `participants` (pages, path rule, faults), `list` (the
+//! webinar list and its rate limit), `tokens` (page tokens and OAuth), `data` (generated
+//! rows).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -30,8 +47,11 @@
 //! ```
 
 mod data;
+mod list;
 mod participants;
 mod tokens;
+
+pub use list::FakeWebinar;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -42,7 +62,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
 use serde_json::json;
 
 use crate::model::Participant;
@@ -102,7 +123,7 @@ impl Fault {
     }
 }
 
-/// One participants request as the fake received it.
+/// One request as the fake received it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedRequest {
     /// The raw path, percent-encoding intact.
@@ -136,6 +157,8 @@ pub struct FakeZoomBuilder {
     latency: Duration,
     gzip: bool,
     cache_pages: bool,
+    listed: Vec<FakeWebinar>,
+    list_rate_limit: Option<u32>,
 }
 
 impl FakeZoomBuilder {
@@ -149,6 +172,37 @@ impl FakeZoomBuilder {
     /// Serves a webinar of `participants` generated rows under `id` (its raw ID or UUID).
     pub fn webinar(mut self, id: impl Into<String>, participants: u64) -> Self {
         self.webinars.insert(id.into(), participants);
+        self
+    }
+
+    /// Lists `webinar` in the Dashboard webinar list (`GET /v2/metrics/webinars`) and serves
+    /// `webinar.participants` generated rows under its UUID, so that
+    /// `GET /v2/metrics/webinars/{uuid}/participants` works (double-encoding rule included).
+    /// A second webinar with the same UUID replaces the first.
+    pub fn listed_webinar(mut self, webinar: FakeWebinar) -> Self {
+        self.webinars
+            .insert(webinar.uuid.clone(), webinar.participants);
+        self.listed.retain(|w| w.uuid != webinar.uuid);
+        self.listed.push(webinar);
+        self
+    }
+
+    /// Lists a ready-made quarter, 2026-01-01 to 2026-03-31 (see [`FakeWebinar::demo_period`]):
+    /// recurring webinars (one `id`, several UUIDs), UUIDs that start with `/` or contain
+    /// `//`, instances exactly on month boundaries, and one instance just before and one just
+    /// after the quarter.
+    pub fn demo_period(self) -> Self {
+        FakeWebinar::demo_period()
+            .into_iter()
+            .fold(self, Self::listed_webinar)
+    }
+
+    /// Makes the webinar list refuse more than `requests` requests in any sliding 60-second
+    /// window, as Zoom's *Resource-intensive* label does, with a 429 whose `Retry-After`
+    /// says in how many seconds the window frees a slot (default: no limit). Refused
+    /// requests do not take a slot.
+    pub fn list_rate_limit_per_minute(mut self, requests: u32) -> Self {
+        self.list_rate_limit = Some(requests);
         self
     }
 
@@ -200,12 +254,21 @@ impl FakeZoomBuilder {
     }
 
     /// Binds 127.0.0.1 on a free port and starts serving on the current tokio runtime.
-    pub async fn start(self) -> std::io::Result<FakeZoom> {
+    pub async fn start(mut self) -> std::io::Result<FakeZoom> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let page_cache = self.cache_pages.then(Mutex::default);
+        // What may change at runtime moves to the catalog, so nothing reads a stale copy.
+        let catalog = Catalog {
+            webinars: std::mem::take(&mut self.webinars),
+            listed: std::mem::take(&mut self.listed),
+            seed: self.seed,
+        };
         let shared = Arc::new(Shared {
             config: self,
+            catalog: Mutex::new(catalog),
+            list_requests: Mutex::default(),
+            list_window: Mutex::default(),
             started: Instant::now(),
             faults: Mutex::default(),
             requests: Mutex::default(),
@@ -216,6 +279,7 @@ impl FakeZoomBuilder {
         });
         let app = Router::new()
             .route("/oauth/token", post(tokens::issue_token))
+            .route("/v2/metrics/webinars", get(list::list))
             .fallback(participants::participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -247,7 +311,12 @@ pub struct FakeZoom {
 
 #[derive(Debug)]
 struct Shared {
+    /// The configuration that never changes; the webinars and the seed live in `catalog`.
     config: FakeZoomBuilder,
+    catalog: Mutex<Catalog>,
+    list_requests: Mutex<Vec<RecordedRequest>>,
+    /// When the webinar list accepted its requests of the last minute, oldest first.
+    list_window: Mutex<VecDeque<Instant>>,
     started: Instant,
     faults: Mutex<VecDeque<Fault>>,
     requests: Mutex<Vec<RecordedRequest>>,
@@ -259,7 +328,18 @@ struct Shared {
     page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
 }
 
-type PageKey = (String, u64, u64, bool);
+/// (webinar, start, end, registrant IDs, seed).
+type PageKey = (String, u64, u64, bool, u64);
+
+/// What is served, changeable while the fake runs.
+#[derive(Debug)]
+struct Catalog {
+    /// Participant rows per webinar ID or UUID.
+    webinars: HashMap<String, u64>,
+    /// The Dashboard webinar list.
+    listed: Vec<FakeWebinar>,
+    seed: u64,
+}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -289,6 +369,8 @@ impl FakeZoom {
             latency: Duration::ZERO,
             gzip: true,
             cache_pages: false,
+            listed: Vec::new(),
+            list_rate_limit: None,
         }
     }
 
@@ -309,10 +391,45 @@ impl FakeZoom {
 
     /// Exactly what a complete stream of the webinar yields, in order.
     pub fn expected_participants(&self, id: &str, with_registrant_id: bool) -> Vec<Participant> {
-        let count = self.shared.config.webinars.get(id).copied().unwrap_or(0);
+        let (count, seed) = {
+            let catalog = lock(&self.shared.catalog);
+            (catalog.webinars.get(id).copied().unwrap_or(0), catalog.seed)
+        };
         (0..count)
-            .map(|i| data::participant(self.shared.config.seed, i, with_registrant_id))
+            .map(|i| data::participant(seed, i, with_registrant_id))
             .collect()
+    }
+
+    /// Exactly the webinar objects a complete `type=past` listing of `from..=to` yields, in
+    /// the order the fake serves them (by `start_time`, then `uuid`), however the period is
+    /// split into windows.
+    pub fn expected_webinars(&self, from: NaiveDate, to: NaiveDate) -> Vec<serde_json::Value> {
+        let catalog = lock(&self.shared.catalog);
+        list::listing(&catalog.listed, list::ListType::Past, from, to, Utc::now())
+            .into_iter()
+            .map(list::webinar_json)
+            .collect()
+    }
+
+    /// Serves `participants` rows under `id` from now on (a new webinar, or a changed one);
+    /// a listed webinar with this UUID shows the new count in the list too.
+    pub fn set_webinar(&self, id: impl Into<String>, participants: u64) {
+        let id = id.into();
+        let mut catalog = lock(&self.shared.catalog);
+        for webinar in catalog.listed.iter_mut().filter(|w| w.uuid == id) {
+            webinar.participants = participants;
+        }
+        catalog.webinars.insert(id, participants);
+    }
+
+    /// Generates every participant from `seed` from now on: the same webinars, other rows.
+    pub fn set_seed(&self, seed: u64) {
+        lock(&self.shared.catalog).seed = seed;
+    }
+
+    /// Every webinar-list request received so far, in order.
+    pub fn list_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.list_requests).clone()
     }
 
     /// Serves `fault` instead of the next participants page (faults queue up in order).

@@ -109,7 +109,11 @@ pub(super) async fn participants(
     let Some(id) = webinar_id(segment) else {
         return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
     };
-    let Some(&total) = config.webinars.get(&id) else {
+    let (total, seed) = {
+        let catalog = lock(&shared.catalog);
+        (catalog.webinars.get(&id).copied(), catalog.seed)
+    };
+    let Some(total) = total else {
         return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
     };
     if let Some(kind) = request
@@ -145,7 +149,7 @@ pub(super) async fn participants(
     };
     let with_registrant_id = request.query_value("include_fields") == Some("registrant_id");
     let end = (offset + page_size).min(total);
-    let items = shared.rendered_items(&id, offset..end, with_registrant_id);
+    let items = shared.rendered_items(&id, offset..end, with_registrant_id, seed);
     let next = if end < total {
         encode_page_token(&id, end, shared.started.elapsed().as_millis())
     } else {
@@ -192,8 +196,15 @@ impl Shared {
         id: &str,
         range: std::ops::Range<u64>,
         with_registrant_id: bool,
+        seed: u64,
     ) -> Arc<Vec<u8>> {
-        let key = (id.to_owned(), range.start, range.end, with_registrant_id);
+        let key = (
+            id.to_owned(),
+            range.start,
+            range.end,
+            with_registrant_id,
+            seed,
+        );
         if let Some(hit) = self
             .page_cache
             .as_ref()
@@ -202,7 +213,7 @@ impl Shared {
             return hit;
         }
         let items: Vec<Participant> = range
-            .map(|i| data::participant(self.config.seed, i, with_registrant_id))
+            .map(|i| data::participant(seed, i, with_registrant_id))
             .collect();
         let rendered = Arc::new(serde_json::to_vec(&items).unwrap_or_else(|_| b"[]".to_vec()));
         if let Some(cache) = &self.page_cache {
