@@ -162,6 +162,8 @@ struct AttendanceRecord<'a> {
 /// 5. else nothing: the row is a person of its own. Two rows that only share a name (blank,
 ///    as on HIPAA accounts, or generic) are never merged.
 ///
+/// A value of only whitespace counts as empty, and keys are compared trimmed.
+///
 /// Each row is keyed by the first of these it has, so a row with a registrant ID and a row
 /// with only the same email are two people.
 ///
