@@ -33,11 +33,15 @@
 //! timeouts) are retried by a [`RetryPolicy`]; all streams of one [`Client`] share one
 //! connection pool, token cache and [`RateLimit`].
 //!
+//! Rows are connections, not people: [`attendance`] folds a stream of rows into one
+//! [`Attendance`] per person (time attended as the union of their connections).
+//!
 //! Zoom facts worth knowing: the endpoint needs the `dashboard_webinars:read:admin` scope
 //! and a Business, Education or API plan with the Webinar add-on; it is rate-limit label
 //! *Heavy*; a `next_page_token` expires after 15 minutes.
 #![warn(missing_docs)]
 
+mod attendance;
 mod auth;
 mod checkpoint;
 mod client;
@@ -56,6 +60,7 @@ mod redact;
 mod retry;
 mod rows;
 
+pub use attendance::{Attendance, PersonKey, attendance};
 pub use checkpoint::Checkpoint;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};

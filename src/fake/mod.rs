@@ -7,10 +7,27 @@
 //!   opaque `next_page_token`s that expire (15 minutes by default) with Zoom's 400/300,
 //!   `include_fields=registrant_id`, 404/3001 for an unknown webinar, and the path rule:
 //!   a UUID that starts with `/` or contains `//` must arrive double-encoded;
+//! - `GET /v2/metrics/webinars`: the Dashboard webinar list of the instances given to
+//!   [`FakeZoomBuilder::listed_webinar`] (or the ready-made [`FakeZoomBuilder::demo_period`]),
+//!   with every property of Zoom's list schema: required `from`/`to` covering at most one
+//!   calendar month (`to <= from + 1 month`, else 400/300 "The date range is invalid."),
+//!   instances listed by the UTC date of their start, `type=past` for those that have ended,
+//!   the same page sizes and expiring tokens as the participants, and an optional
+//!   per-minute limit ([`FakeZoomBuilder::list_rate_limit_per_minute`]) answered with a
+//!   *Resource-intensive* 429 and `Retry-After`;
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
-//! - gzip when the client asks for it;
-//! - switches for latency and scripted [`Fault`]s.
+//! - gzip of participants pages when the client asks for it;
+//! - switches for latency and scripted [`Fault`]s (both for participants requests only);
+//! - what is served can change while it runs ([`FakeZoom::set_webinar`],
+//!   [`FakeZoom::set_seed`]), so a test can change a webinar between two runs.
+//!
+//! Requests are recorded: participants requests in [`FakeZoom::requests`], webinar-list
+//! requests in [`FakeZoom::list_requests`].
+//!
+//! The code is split by concern: `participants` (pages, path rule, faults), `list` (the
+//! webinar list and its rate limit), `tokens` (page tokens and OAuth), `data` (generated
+//! rows).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -30,22 +47,23 @@
 //! ```
 
 mod data;
+mod list;
+mod participants;
+mod tokens;
+
+pub use list::FakeWebinar;
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use base64::Engine;
-use futures::StreamExt as _;
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
 use serde_json::json;
 
 use crate::model::Participant;
@@ -105,7 +123,7 @@ impl Fault {
     }
 }
 
-/// One participants request as the fake received it.
+/// One request as the fake received it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedRequest {
     /// The raw path, percent-encoding intact.
@@ -139,6 +157,8 @@ pub struct FakeZoomBuilder {
     latency: Duration,
     gzip: bool,
     cache_pages: bool,
+    listed: Vec<FakeWebinar>,
+    list_rate_limit: Option<u32>,
 }
 
 impl FakeZoomBuilder {
@@ -152,6 +172,37 @@ impl FakeZoomBuilder {
     /// Serves a webinar of `participants` generated rows under `id` (its raw ID or UUID).
     pub fn webinar(mut self, id: impl Into<String>, participants: u64) -> Self {
         self.webinars.insert(id.into(), participants);
+        self
+    }
+
+    /// Lists `webinar` in the Dashboard webinar list (`GET /v2/metrics/webinars`) and serves
+    /// `webinar.participants` generated rows under its UUID, so that
+    /// `GET /v2/metrics/webinars/{uuid}/participants` works (double-encoding rule included).
+    /// A second webinar with the same UUID replaces the first.
+    pub fn listed_webinar(mut self, webinar: FakeWebinar) -> Self {
+        self.webinars
+            .insert(webinar.uuid.clone(), webinar.participants);
+        self.listed.retain(|w| w.uuid != webinar.uuid);
+        self.listed.push(webinar);
+        self
+    }
+
+    /// Lists a ready-made quarter, 2026-01-01 to 2026-03-31 (see [`FakeWebinar::demo_period`]):
+    /// recurring webinars (one `id`, several UUIDs), UUIDs that start with `/` or contain
+    /// `//`, instances exactly on month boundaries, and one instance just before and one just
+    /// after the quarter.
+    pub fn demo_period(self) -> Self {
+        FakeWebinar::demo_period()
+            .into_iter()
+            .fold(self, Self::listed_webinar)
+    }
+
+    /// Makes the webinar list refuse more than `requests` requests in any sliding 60-second
+    /// window, as Zoom's *Resource-intensive* label does, with a 429 whose `Retry-After`
+    /// says in how many seconds the window frees a slot (default: no limit). Refused
+    /// requests do not take a slot.
+    pub fn list_rate_limit_per_minute(mut self, requests: u32) -> Self {
+        self.list_rate_limit = Some(requests);
         self
     }
 
@@ -203,12 +254,21 @@ impl FakeZoomBuilder {
     }
 
     /// Binds 127.0.0.1 on a free port and starts serving on the current tokio runtime.
-    pub async fn start(self) -> std::io::Result<FakeZoom> {
+    pub async fn start(mut self) -> std::io::Result<FakeZoom> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let page_cache = self.cache_pages.then(Mutex::default);
+        // What may change at runtime moves to the catalog, so nothing reads a stale copy.
+        let catalog = Catalog {
+            webinars: std::mem::take(&mut self.webinars),
+            listed: std::mem::take(&mut self.listed),
+            seed: self.seed,
+        };
         let shared = Arc::new(Shared {
             config: self,
+            catalog: Mutex::new(catalog),
+            list_requests: Mutex::default(),
+            list_window: Mutex::default(),
             started: Instant::now(),
             faults: Mutex::default(),
             requests: Mutex::default(),
@@ -218,8 +278,9 @@ impl FakeZoomBuilder {
             page_cache,
         });
         let app = Router::new()
-            .route("/oauth/token", post(issue_token))
-            .fallback(participants)
+            .route("/oauth/token", post(tokens::issue_token))
+            .route("/v2/metrics/webinars", get(list::list))
+            .fallback(participants::participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -250,7 +311,12 @@ pub struct FakeZoom {
 
 #[derive(Debug)]
 struct Shared {
+    /// The configuration that never changes; the webinars and the seed live in `catalog`.
     config: FakeZoomBuilder,
+    catalog: Mutex<Catalog>,
+    list_requests: Mutex<Vec<RecordedRequest>>,
+    /// When the webinar list accepted its requests of the last minute, oldest first.
+    list_window: Mutex<VecDeque<Instant>>,
     started: Instant,
     faults: Mutex<VecDeque<Fault>>,
     requests: Mutex<Vec<RecordedRequest>>,
@@ -262,7 +328,18 @@ struct Shared {
     page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
 }
 
-type PageKey = (String, u64, u64, bool);
+/// (webinar, start, end, registrant IDs, seed).
+type PageKey = (String, u64, u64, bool, u64);
+
+/// What is served, changeable while the fake runs.
+#[derive(Debug)]
+struct Catalog {
+    /// Participant rows per webinar ID or UUID.
+    webinars: HashMap<String, u64>,
+    /// The Dashboard webinar list.
+    listed: Vec<FakeWebinar>,
+    seed: u64,
+}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -292,6 +369,8 @@ impl FakeZoom {
             latency: Duration::ZERO,
             gzip: true,
             cache_pages: false,
+            listed: Vec::new(),
+            list_rate_limit: None,
         }
     }
 
@@ -312,10 +391,45 @@ impl FakeZoom {
 
     /// Exactly what a complete stream of the webinar yields, in order.
     pub fn expected_participants(&self, id: &str, with_registrant_id: bool) -> Vec<Participant> {
-        let count = self.shared.config.webinars.get(id).copied().unwrap_or(0);
+        let (count, seed) = {
+            let catalog = lock(&self.shared.catalog);
+            (catalog.webinars.get(id).copied().unwrap_or(0), catalog.seed)
+        };
         (0..count)
-            .map(|i| data::participant(self.shared.config.seed, i, with_registrant_id))
+            .map(|i| data::participant(seed, i, with_registrant_id))
             .collect()
+    }
+
+    /// Exactly the webinar objects a complete `type=past` listing of `from..=to` yields, in
+    /// the order the fake serves them (by `start_time`, then `uuid`), however the period is
+    /// split into windows.
+    pub fn expected_webinars(&self, from: NaiveDate, to: NaiveDate) -> Vec<serde_json::Value> {
+        let catalog = lock(&self.shared.catalog);
+        list::listing(&catalog.listed, list::ListType::Past, from, to, Utc::now())
+            .into_iter()
+            .map(list::webinar_json)
+            .collect()
+    }
+
+    /// Serves `participants` rows under `id` from now on (a new webinar, or a changed one);
+    /// a listed webinar with this UUID shows the new count in the list too.
+    pub fn set_webinar(&self, id: impl Into<String>, participants: u64) {
+        let id = id.into();
+        let mut catalog = lock(&self.shared.catalog);
+        for webinar in catalog.listed.iter_mut().filter(|w| w.uuid == id) {
+            webinar.participants = participants;
+        }
+        catalog.webinars.insert(id, participants);
+    }
+
+    /// Generates every participant from `seed` from now on: the same webinars, other rows.
+    pub fn set_seed(&self, seed: u64) {
+        lock(&self.shared.catalog).seed = seed;
+    }
+
+    /// Every webinar-list request received so far, in order.
+    pub fn list_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.list_requests).clone()
     }
 
     /// Serves `fault` instead of the next participants page (faults queue up in order).
@@ -358,209 +472,8 @@ fn zoom_error(status: StatusCode, code: i64, message: &str) -> Response {
         .into_response()
 }
 
-/// A page token: which webinar, where the next page starts, when it was issued. Opaque
-/// to clients, like Zoom's.
-fn encode_page_token(webinar: &str, offset: u64, issued_ms: u128) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{webinar}\n{offset}\n{issued_ms}"))
-}
-
-fn decode_page_token(token: &str) -> Option<(String, u64, u128)> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let mut parts = text.rsplitn(3, '\n');
-    let issued = parts.next()?.parse().ok()?;
-    let offset = parts.next()?.parse().ok()?;
-    Some((parts.next()?.to_owned(), offset, issued))
-}
-
-/// The webinar ID from the raw path segment, by Zoom's rule: decoded once, and once more
-/// when the result is itself an encoded UUID that starts with `/` or contains `//`.
-fn webinar_id(segment: &str) -> Option<String> {
-    let decode = |s: &str| percent_decode(s);
-    let once = decode(segment)?;
-    if once.starts_with('/') || once.contains("//") {
-        return None; // such a UUID had to be encoded twice
-    }
-    if once.contains('%') {
-        let twice = percent_decode(&once)?;
-        if twice.starts_with('/') || twice.contains("//") {
-            return Some(twice);
-        }
-    }
-    Some(once)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-async fn participants(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
-    let query: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let request = RecordedRequest {
-        path: uri.path().to_owned(),
-        query,
-        at: Instant::now(),
-    };
-    lock(&shared.requests).push(request.clone());
-    let config = &shared.config;
-
-    let segment = uri
-        .path()
-        .strip_prefix("/v2/metrics/webinars/")
-        .and_then(|rest| rest.strip_suffix("/participants"))
-        .filter(|segment| !segment.contains('/'));
-    let Some(segment) = segment else {
-        return zoom_error(StatusCode::NOT_FOUND, 404, "Not found.");
-    };
-    if !shared.authorized(&headers) {
-        return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
-    }
-    if !config.latency.is_zero() {
-        tokio::time::sleep(config.latency).await;
-    }
-    let fault = lock(&shared.faults).pop_front();
-    if let Some(Fault::Status(status)) = &fault {
-        let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return zoom_error(
-            status,
-            status.as_u16().into(),
-            "Internal server error, try again.",
-        );
-    }
-    if let Some(Fault::RateLimited {
-        daily,
-        retry_after,
-        reset,
-    }) = &fault
-    {
-        return rate_limited(*daily, retry_after.as_deref(), reset.as_deref());
-    }
-
-    let not_found = "This webinar's detail info is not available or ID is not valid.";
-    let Some(id) = webinar_id(segment) else {
-        return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
-    };
-    let Some(&total) = config.webinars.get(&id) else {
-        return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
-    };
-    if let Some(kind) = request
-        .query_value("type")
-        .filter(|t| !matches!(*t, "live" | "past"))
-    {
-        return zoom_error(
-            StatusCode::BAD_REQUEST,
-            300,
-            &format!("Invalid field: type {kind}."),
-        );
-    }
-    let page_size = match request.query_value("page_size").map(str::parse::<u64>) {
-        None => DEFAULT_PAGE_SIZE,
-        Some(Ok(size)) if size >= 1 => size.min(MAX_PAGE_SIZE),
-        Some(_) => return zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid field: page_size."),
-    };
-    let offset = match request
-        .query_value("next_page_token")
-        .filter(|t| !t.is_empty())
-    {
-        None => 0,
-        Some(token) => match shared.live_token(token, &id) {
-            Some(offset) => offset,
-            None => {
-                return zoom_error(
-                    StatusCode::BAD_REQUEST,
-                    300,
-                    "The next page token is invalid or expired.",
-                );
-            }
-        },
-    };
-    let with_registrant_id = request.query_value("include_fields") == Some("registrant_id");
-    let end = (offset + page_size).min(total);
-    let items = shared.rendered_items(&id, offset..end, with_registrant_id);
-    let next = if end < total {
-        encode_page_token(&id, end, shared.started.elapsed().as_millis())
-    } else {
-        String::new()
-    };
-    // The envelope around the rendered participants; the token is base64, safe in JSON.
-    let mut body = format!(
-        r#"{{"page_count":{},"page_size":{page_size},"total_records":{total},"next_page_token":"{next}","participants":"#,
-        total.div_ceil(page_size)
-    )
-    .into_bytes();
-    body.extend_from_slice(&items);
-    body.push(b'}');
-    shared.page_response(body, &headers, fault)
-}
-
-fn rate_limited(daily: bool, retry_after: Option<&str>, reset: Option<&str>) -> Response {
-    let message = if daily {
-        "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another call."
-    } else {
-        "You have reached the maximum per-second rate limit for this API. Try again later."
-    };
-    let mut response = zoom_error(StatusCode::TOO_MANY_REQUESTS, 429, message);
-    let headers = response.headers_mut();
-    let kind = if daily { "Daily-limit" } else { "QPS" };
-    headers.insert("x-ratelimit-type", HeaderValue::from_static(kind));
-    headers.insert("x-ratelimit-category", HeaderValue::from_static("Heavy"));
-    for (name, value) in [("retry-after", retry_after), ("x-ratelimit-reset", reset)] {
-        if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
-            headers.insert(name, value);
-        }
-    }
-    response
-}
-
 impl Shared {
-    /// The JSON array of participants `range`, rendered now or taken from the page cache.
-    fn rendered_items(
-        &self,
-        id: &str,
-        range: std::ops::Range<u64>,
-        with_registrant_id: bool,
-    ) -> Arc<Vec<u8>> {
-        let key = (id.to_owned(), range.start, range.end, with_registrant_id);
-        if let Some(hit) = self
-            .page_cache
-            .as_ref()
-            .and_then(|c| lock(c).get(&key).cloned())
-        {
-            return hit;
-        }
-        let items: Vec<Participant> = range
-            .map(|i| data::participant(self.config.seed, i, with_registrant_id))
-            .collect();
-        let rendered = Arc::new(serde_json::to_vec(&items).unwrap_or_else(|_| b"[]".to_vec()));
-        if let Some(cache) = &self.page_cache {
-            lock(cache).insert(key, rendered.clone());
-        }
-        rendered
-    }
-
+    /// Whether the request carries the fixed token or a live OAuth token.
     fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(token) = headers
             .get(header::AUTHORIZATION)
@@ -575,201 +488,5 @@ impl Shared {
         lock(&self.issued)
             .get(token)
             .is_some_and(|expires| Instant::now() < *expires)
-    }
-
-    /// The offset a page token points at, if it is this webinar's and still alive.
-    fn live_token(&self, token: &str, webinar: &str) -> Option<u64> {
-        let (id, offset, issued_ms) = decode_page_token(token)?;
-        let age = self.started.elapsed().as_millis().checked_sub(issued_ms)?;
-        let alive = age < self.config.page_token_ttl.as_millis();
-        (id == webinar && alive).then_some(offset)
-    }
-
-    fn page_response(&self, body: Vec<u8>, request: &HeaderMap, fault: Option<Fault>) -> Response {
-        let json = [(header::CONTENT_TYPE, "application/json")];
-        let half = body.len() / 2;
-        match fault {
-            Some(Fault::TruncatedBody) => {
-                self.count(half);
-                return (json, body[..half].to_vec()).into_response();
-            }
-            Some(Fault::CutMidBody) => {
-                let length = body.len();
-                let first = Bytes::copy_from_slice(&body[..half]);
-                let chunks = futures::stream::iter([
-                    Ok(first),
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::ConnectionReset,
-                        "cut",
-                    )),
-                ]);
-                self.count(half);
-                return (
-                    json,
-                    [(header::CONTENT_LENGTH, length)],
-                    Body::from_stream(chunks),
-                )
-                    .into_response();
-            }
-            Some(Fault::Stall(pause)) => {
-                let body = Bytes::from(body);
-                let (first, rest) = (body.slice(..half), body.slice(half..));
-                self.count(body.len());
-                let chunks = async_stream::stream! {
-                    yield Ok::<_, std::io::Error>(first);
-                    tokio::time::sleep(pause).await;
-                    yield Ok(rest);
-                };
-                return (json, Body::from_stream(chunks)).into_response();
-            }
-            Some(Fault::EndlessBody) => {
-                let chunk =
-                    Bytes::from_static(b"{\"id\":\"endless\",\"user_name\":\"again and again\"},");
-                let head = futures::stream::once(async {
-                    Ok::<_, std::io::Error>(Bytes::from_static(b"{\"participants\":["))
-                });
-                let chunks = head.chain(futures::stream::repeat_with(move || Ok(chunk.clone())));
-                return (json, Body::from_stream(chunks)).into_response();
-            }
-            _ => {}
-        }
-        let accepts_gzip = request
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("gzip"));
-        if self.config.gzip && accepts_gzip {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            if encoder.write_all(&body).is_ok()
-                && let Ok(zipped) = encoder.finish()
-            {
-                self.count(zipped.len());
-                return (json, [(header::CONTENT_ENCODING, "gzip")], zipped).into_response();
-            }
-        }
-        self.count(body.len());
-        (json, body).into_response()
-    }
-
-    fn count(&self, bytes: usize) {
-        self.bytes_sent.fetch_add(bytes as u64, Ordering::SeqCst);
-    }
-}
-
-/// `POST /oauth/token`: Server-to-Server OAuth, `grant_type=account_credentials`.
-async fn issue_token(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    shared.token_requests.fetch_add(1, Ordering::SeqCst);
-    let oauth_error = |status: StatusCode, error: &str, reason: &str| {
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({ "reason": reason, "error": error }).to_string(),
-        )
-            .into_response()
-    };
-    let Some((account_id, client_id, client_secret)) = &shared.config.oauth else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            "OAuth is not enabled on this fake.",
-        );
-    };
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
-        .and_then(|v| String::from_utf8(v).ok());
-    if basic.as_deref() != Some(&format!("{client_id}:{client_secret}")) {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Invalid client_id or client_secret",
-        );
-    }
-    let mut form: HashMap<String, String> =
-        url::form_urlencoded::parse(&body).into_owned().collect();
-    if let Some(query) = uri.query() {
-        form.extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
-    }
-    if form.get("grant_type").map(String::as_str) != Some("account_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Unsupported grant type",
-        );
-    }
-    if form.get("account_id") != Some(account_id) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Invalid account_id",
-        );
-    }
-    let number = shared.token_requests.load(Ordering::SeqCst);
-    let token = format!("fake-s2s-{number}-{:016x}", fastrand::u64(..));
-    let lifetime = Duration::from_secs(shared.config.oauth_expires_in);
-    lock(&shared.issued).insert(token.clone(), Instant::now() + lifetime);
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({
-            "access_token": token,
-            "token_type": "bearer",
-            "expires_in": shared.config.oauth_expires_in,
-            "scope": "dashboard_webinars:read:admin",
-        })
-        .to_string(),
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_tokens_round_trip_and_refuse_garbage() {
-        let token = encode_page_token("a\nb", 600, 12345);
-        assert_eq!(decode_page_token(&token), Some(("a\nb".into(), 600, 12345)));
-        assert_eq!(decode_page_token("not a token"), None);
-    }
-
-    #[test]
-    fn path_segments_are_decoded_by_zooms_rule() {
-        assert_eq!(webinar_id("95204914252").as_deref(), Some("95204914252"));
-        assert_eq!(webinar_id("abc%2Bdef%3D%3D").as_deref(), Some("abc+def=="));
-        assert_eq!(
-            webinar_id("%252FajXp112QmuoKj4854875%253D%253D").as_deref(),
-            Some("/ajXp112QmuoKj4854875==")
-        );
-        assert_eq!(
-            webinar_id("%2FajXp112QmuoKj4854875%3D%3D"),
-            None,
-            "needed double encoding"
-        );
-        assert_eq!(webinar_id("ab%2F%2Fcd"), None);
-        assert_eq!(webinar_id("bad%zz"), None);
-    }
-
-    #[test]
-    fn generated_rows_are_deterministic_and_varied() {
-        let a: Vec<_> = (0..200).map(|i| data::participant(7, i, false)).collect();
-        let b: Vec<_> = (0..200).map(|i| data::participant(7, i, false)).collect();
-        assert_eq!(a, b);
-        assert!(a.iter().all(|p| p.registrant_id.is_none()));
-        assert!(data::participant(7, 1, true).registrant_id.is_some());
-        let has = |f: &dyn Fn(&Participant) -> bool| a.iter().any(f);
-        assert!(has(&|p| p.user_name.as_deref() == Some("")), "HIPAA blanks");
-        assert!(has(&|p| matches!(p.status, Some(crate::Status::Other(_)))));
-        assert!(has(&|p| matches!(p.role, Some(crate::Role::Other(_)))));
-        assert!(has(&|p| !p.extra.is_empty()), "unknown fields");
-        assert!(has(&|p| p.camera.is_none()), "missing fields");
-        assert_eq!(a[3].user_id, a[0].user_id, "row 3 is a rejoin of row 0");
-        assert_ne!(a[3].join_time, a[0].join_time);
     }
 }
