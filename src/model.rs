@@ -235,8 +235,8 @@ impl Extra {
     /// Sets a field to a value; returns the raw JSON it replaces.
     pub fn insert(&mut self, name: impl Into<String>, value: Value) -> Option<Box<RawValue>> {
         // A `Value`'s text is always valid JSON, so the fallback is never taken.
-        let raw = RawValue::from_string(value.to_string())
-            .unwrap_or_else(|_| RawValue::NULL.to_owned());
+        let raw =
+            RawValue::from_string(value.to_string()).unwrap_or_else(|_| RawValue::NULL.to_owned());
         self.insert_raw(name, raw)
     }
 
@@ -689,8 +689,21 @@ mod decode_properties {
     /// surrogates included).
     fn string_text() -> impl Strategy<Value = String> {
         let piece = proptest::sample::select(vec![
-            r#"\""#, r#"\\"#, r#"\/"#, r#"\n"#, r#"\t"#, r#"\u00e9"#, r#"\ud83d"#, r#"\ude00"#,
-            r#"\ud83d\ude00"#, r#"\u0000"#, "a", "é", "😀", " ", "2019-09-07T13:15:02Z",
+            r#"\""#,
+            r#"\\"#,
+            r#"\/"#,
+            r#"\n"#,
+            r#"\t"#,
+            r#"\u00e9"#,
+            r#"\ud83d"#,
+            r#"\ude00"#,
+            r#"\ud83d\ude00"#,
+            r#"\u0000"#,
+            "a",
+            "é",
+            "😀",
+            " ",
+            "2019-09-07T13:15:02Z",
         ]);
         prop_oneof![
             any::<String>().prop_map(|s| crate::rows::json_string(&s)),
@@ -702,8 +715,17 @@ mod decode_properties {
     fn number_text() -> impl Strategy<Value = String> {
         prop_oneof![
             proptest::sample::select(vec![
-                "123456789012345678901234567890", "-123456789012345678901234567890", "1e400",
-                "-1e400", "1e-400", "1.50", "-0", "0", "1E+2", "2.5e-3", "18446744073709551616",
+                "123456789012345678901234567890",
+                "-123456789012345678901234567890",
+                "1e400",
+                "-1e400",
+                "1e-400",
+                "1.50",
+                "-0",
+                "0",
+                "1E+2",
+                "2.5e-3",
+                "18446744073709551616",
                 "-9223372036854775809",
             ])
             .prop_map(str::to_owned),
@@ -723,10 +745,14 @@ mod decode_properties {
         ];
         leaf.prop_recursive(2, 16, 4, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
                 prop::collection::vec(inner, 0..4).prop_map(|v| {
-                    let members: Vec<String> =
-                        v.iter().enumerate().map(|(i, t)| format!("\"k{i}\":{t}")).collect();
+                    let members: Vec<String> = v
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| format!("\"k{i}\":{t}"))
+                        .collect();
                     format!("{{{}}}", members.join(","))
                 }),
             ]

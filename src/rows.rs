@@ -193,15 +193,13 @@ pub(crate) fn replace_lone_surrogates(text: &str) -> Cow<'_, str> {
             continue;
         }
         match escape_unit(bytes, i) {
-            Some(unit) if (0xD800..0xDC00).contains(&unit) => {
-                match escape_unit(bytes, i + 6) {
-                    Some(low) if (0xDC00..0xE000).contains(&low) => i += 12,
-                    _ => {
-                        lone.push(i);
-                        i += 6;
-                    }
+            Some(unit) if (0xD800..0xDC00).contains(&unit) => match escape_unit(bytes, i + 6) {
+                Some(low) if (0xDC00..0xE000).contains(&low) => i += 12,
+                _ => {
+                    lone.push(i);
+                    i += 6;
                 }
-            }
+            },
             Some(unit) if (0xDC00..0xE000).contains(&unit) => {
                 lone.push(i);
                 i += 6;
@@ -465,7 +463,9 @@ pub(crate) fn write_row(raw: &str, tags: &[(&str, &str)], out: &mut Vec<u8>) {
     };
     out.push(b'{');
     push_tags(tags, out);
-    let empty = body.trim_start_matches([' ', '\n', '\r', '\t']).starts_with('}');
+    let empty = body
+        .trim_start_matches([' ', '\n', '\r', '\t'])
+        .starts_with('}');
     if empty {
         out.push(b'}');
         return;
@@ -523,9 +523,8 @@ fn rename_tag_keys(raw: &str, tags: &[(&str, &str)]) -> Option<String> {
     }
     let members = members(raw)?;
     let names: Vec<Cow<str>> = members.iter().map(|m| decode_key(m.key)).collect();
-    let taken = |name: &str| {
-        tags.iter().any(|(key, _)| *key == name) || names.iter().any(|n| n == name)
-    };
+    let taken =
+        |name: &str| tags.iter().any(|(key, _)| *key == name) || names.iter().any(|n| n == name);
     let mut out = String::with_capacity(raw.len() + 16);
     let mut from = 0;
     for (member, name) in members.iter().zip(&names) {
@@ -563,7 +562,10 @@ mod tests {
     fn a_compact_row_is_written_byte_for_byte_after_the_tags() {
         let raw = r#"{"user_name":"Zoë \"Z\" \\ \u00e9 \ud83d\ude00 \ud83d","n":123456789012345678901234567890,"f":1.50,"o":{"a":[1,{"b":"x y"}]}}"#;
         assert_eq!(written(raw, &[]), raw);
-        assert_eq!(written(raw, TAG), format!("{{\"webinar_id\":\"123\",{}", &raw[1..]));
+        assert_eq!(
+            written(raw, TAG),
+            format!("{{\"webinar_id\":\"123\",{}", &raw[1..])
+        );
     }
 
     #[test]
@@ -610,7 +612,10 @@ mod tests {
         );
         // The name only inside a value or a nested object: nothing to rename.
         let raw = r#"{"note":"webinar_id","x":{"webinar_id":1}}"#;
-        assert_eq!(written(raw, TAG), format!("{{\"webinar_id\":\"123\",{}", &raw[1..]));
+        assert_eq!(
+            written(raw, TAG),
+            format!("{{\"webinar_id\":\"123\",{}", &raw[1..])
+        );
     }
 
     #[test]
@@ -623,7 +628,9 @@ mod tests {
     #[test]
     fn status_and_role_read_only_those_keys() {
         assert_eq!(
-            status_and_role(r#"{"a":{"status":"x"},"status":"in_meeting","role":"co-host","n":1e400}"#),
+            status_and_role(
+                r#"{"a":{"status":"x"},"status":"in_meeting","role":"co-host","n":1e400}"#
+            ),
             (Some(Status::InMeeting), Some(Role::Other("co-host".into())))
         );
         assert_eq!(
@@ -639,8 +646,14 @@ mod tests {
 
     #[test]
     fn lone_surrogates_become_replacement_characters() {
-        assert!(matches!(replace_lone_surrogates(r#""a \ud83d\ude00 \u00e9""#), Cow::Borrowed(_)));
-        assert_eq!(replace_lone_surrogates(r#""Ann \ud83d""#), r#""Ann \uFFFD""#);
+        assert!(matches!(
+            replace_lone_surrogates(r#""a \ud83d\ude00 \u00e9""#),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            replace_lone_surrogates(r#""Ann \ud83d""#),
+            r#""Ann \uFFFD""#
+        );
         assert_eq!(
             replace_lone_surrogates(r#""\ude00\ud83d\ud83d\ude00\\ud83d""#),
             r#""\uFFFD\uFFFD\ud83d\ude00\\ud83d""#
@@ -674,7 +687,10 @@ mod tests {
         assert_eq!(p.user_name.as_deref(), Some("Ann \u{FFFD}"));
         assert_eq!(p.email, None);
         assert_eq!(p.extra.get("email").map(RawValue::get), Some("5"));
-        assert_eq!(p.extra.get("join_time").map(RawValue::get), Some("\"yesterday\""));
+        assert_eq!(
+            p.extra.get("join_time").map(RawValue::get),
+            Some("\"yesterday\"")
+        );
         assert_eq!(p.status, Some(Status::InMeeting));
         assert_eq!(p.extra.get("x").map(RawValue::get), Some(r#""\ud83d""#));
         assert_eq!(

@@ -137,17 +137,18 @@ pub(crate) fn participant(seed: u64, index: u64, with_registrant_id: bool) -> Pa
         p.camera = None;
         p.version = None;
         p.extra.insert("x_engagement_score", json!(index % 100));
-        p.extra.insert(
-            "x_devices",
-            Value::Array(vec![json!({"kind": "headset"})]),
-        );
+        p.extra
+            .insert("x_devices", Value::Array(vec![json!({"kind": "headset"})]));
     }
     if index % 10 == 7 {
         // Values a `serde_json::Value` would change: a pass-through must keep their text.
         for (name, text) in [
             ("x_big_id", "123456789012345678901234567890"),
             ("x_ratio", "1.50"),
-            ("x_note", r#""tab\there \u00e9 \"quoted\" \\ \u0001 \ud83d\ude00 end""#),
+            (
+                "x_note",
+                r#""tab\there \u00e9 \"quoted\" \\ \u0001 \ud83d\ude00 end""#,
+            ),
         ] {
             if let Ok(raw) = RawValue::from_string(text.to_owned()) {
                 p.extra.insert_raw(name, raw);
