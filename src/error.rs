@@ -84,7 +84,13 @@ pub enum Error {
     },
 
     /// A success response whose body was not the JSON expected.
-    #[error("could not decode page {page} of the response: {source}")]
+    ///
+    /// The message names the position only: serde_json's own text may quote a value of the
+    /// body, which can be personal data.
+    #[error(
+        "could not decode page {page} of the response: {}",
+        crate::rows::describe_json_error(.source)
+    )]
     Decode {
         /// Which page (1-based, counted from where this stream started).
         page: u64,
