@@ -700,6 +700,30 @@ mod tests {
     }
 
     #[test]
+    fn a_webinar_row_types_every_listed_field_and_keeps_the_rest() {
+        let raw = r#"{"uuid":"/ajXp112QmuoKj4854875==","id":95204914252,"topic":"Q&A","host":"Riya","email":"r@x","user_type":"Pro","start_time":"2026-01-01T12:00:00Z","end_time":"2026-01-01 13:30:00","duration":"01:30:00","participants":250,"has_pstn":false,"has_voip":true,"has_3rd_party_audio":false,"has_video":true,"has_screen_share":true,"has_recording":false,"has_sip":false,"dept":"","custom_keys":[{"key":"k","value":"v","x":1.50}],"has_external_participant":true,"new":1e400}"#;
+        let w = Webinar::decode(raw);
+        assert_eq!(w.id, Some(95_204_914_252));
+        assert_eq!(w.participants, Some(250));
+        assert_eq!(w.duration.as_deref(), Some("01:30:00"));
+        assert_eq!(w.end_time.map(|t| t.timestamp()), Some(1_767_274_200));
+        assert_eq!(w.has_external_participant, Some(true));
+        let keys = w.custom_keys.as_deref().unwrap_or_default();
+        assert_eq!(keys[0].value.as_deref(), Some("v"));
+        assert_eq!(keys[0].extra.get("x").map(RawValue::get), Some("1.50"));
+        assert_eq!(w.extra.len(), 1);
+        assert_eq!(w.extra.get("new").map(RawValue::get), Some("1e400"));
+        assert_eq!(Webinar::FIELDS.len(), 20);
+
+        let odd = Webinar::decode(r#"{"id":"95204914252","participants":-1,"has_sip":"no"}"#);
+        assert_eq!((odd.id, odd.participants, odd.has_sip), (None, None, None));
+        assert_eq!(
+            serde_json::to_string(&odd).unwrap(),
+            r#"{"has_sip":"no","id":"95204914252","participants":-1}"#
+        );
+    }
+
+    #[test]
     fn decode_keeps_a_row_that_is_not_an_object() {
         let p = Participant::decode("[1, 2]");
         assert_eq!(p.extra.get("_row").map(RawValue::get), Some("[1, 2]"));

@@ -768,6 +768,10 @@ mod tests {
         assert!(has(&|p| matches!(p.status, Some(crate::Status::Other(_)))));
         assert!(has(&|p| matches!(p.role, Some(crate::Role::Other(_)))));
         assert!(has(&|p| !p.extra.is_empty()), "unknown fields");
+        assert!(
+            has(&|p| p.extra.get("x_ratio").map(|raw| raw.get()) == Some("1.50")),
+            "number texts a Value would change"
+        );
         assert!(has(&|p| p.camera.is_none()), "missing fields");
         assert_eq!(a[3].user_id, a[0].user_id, "row 3 is a rejoin of row 0");
         assert_ne!(a[3].join_time, a[0].join_time);
