@@ -63,6 +63,14 @@ impl RawRow {
         std::str::from_utf8(&self.body[self.range.clone()]).unwrap_or("{}")
     }
 
+    /// Appends the row as one line of NDJSON without its newline: the bytes as sent
+    /// (minified only if the body was pretty-printed), with `tags` (name, JSON text of the
+    /// value) as its first members. A member of the row named like a tag is kept, renamed
+    /// `zoom_<name>`, so every line has one key per name and nothing Zoom sent is lost.
+    pub fn write_json(&self, tags: &[(&str, &str)], out: &mut Vec<u8>) {
+        crate::rows::write_row(self.as_str(), tags, out);
+    }
+
     pub(crate) fn new(page: &RawPage, index: usize) -> Self {
         RawRow {
             body: page.body.clone(),

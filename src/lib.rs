@@ -66,7 +66,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsCheckpoint, WebinarsRequest, WebinarsStream};
-pub use model::{AudioCall, Participant, Role, Status, WebinarType};
+pub use model::{AudioCall, CustomKey, Extra, Participant, Role, Status, Webinar, WebinarType};
 pub use paginate::{FromRow, MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
 pub use rate_limit::RateLimit;

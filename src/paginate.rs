@@ -58,6 +58,7 @@ pub(crate) mod sealed {
     /// Keeps [`FromRow`](super::FromRow) to this crate's row types.
     pub trait Sealed {}
     impl Sealed for crate::model::Participant {}
+    impl Sealed for crate::model::Webinar {}
     impl Sealed for crate::envelope::RawRow {}
 }
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{Participant, Role, Status, WebinarType};
 use crate::paginate::{FetchPage, Filter, FromRow, Items, PageStream, Plan, Start};
 use crate::rate_limit::Label;
-use crate::rows::status_and_role;
+use crate::rows::{Row, status_and_role};
 
 /// Zoom's largest page, and so the default: fewer Heavy calls for the same participants.
 pub const MAX_PAGE_SIZE: u32 = 300;
@@ -349,6 +349,12 @@ impl<T: FromRow> Stream for ParticipantStream<T> {
 impl<T: FromRow> FusedStream for ParticipantStream<T> {
     fn is_terminated(&self) -> bool {
         self.items.is_terminated()
+    }
+}
+
+impl FromRow for Participant {
+    fn from_row(page: &envelope::RawPage, index: usize) -> Self {
+        Participant::decode(page.row(index))
     }
 }
 

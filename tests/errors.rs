@@ -106,13 +106,32 @@ async fn a_success_body_that_is_not_json_is_a_decode_error() {
 }
 
 #[tokio::test]
-async fn a_bad_instant_is_a_clear_decode_error() {
-    let body = json!({"participants": [{"id": "x", "join_time": "yesterday"}]});
+async fn a_decode_error_names_the_position_but_never_the_value() {
+    let body = json!({"next_page_token": "", "participants": "secret-value-42"});
     let server = answering(ResponseTemplate::new(200).set_body_json(body)).await;
     let err = only_error(&server).await;
-    assert!(
-        err.to_string().contains("invalid instant \"yesterday\""),
-        "{err}"
+    assert!(matches!(err, Error::Decode { page: 1, .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "could not decode page 1 of the response: unexpected value at line 1 column 54"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_instant_does_not_fail_the_page_and_is_kept_as_sent() {
+    let body = json!({"participants": [{"id": "x", "join_time": "yesterday"}]});
+    let server = answering(ResponseTemplate::new(200).set_body_json(body)).await;
+    let rows: Vec<_> = client(&server)
+        .webinar_participants(WEBINAR)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].join_time, None);
+    assert_eq!(
+        rows[0].extra.get("join_time").unwrap().get(),
+        r#""yesterday""#
     );
 }
 

@@ -63,7 +63,11 @@ fn unknown_fields_and_enum_values_round_trip() {
     let p: Participant = serde_json::from_value(zoom.clone()).unwrap();
     assert_eq!(p.status, Some(Status::Other("in_breakout_room".into())));
     assert_eq!(p.role, Some(Role::Other("co-host".into())));
-    assert_eq!(p.extra["new_field"], json!({"nested": [1, 2]}));
+    assert_eq!(p.extra.value("new_field"), Some(json!({"nested": [1, 2]})));
+    assert_eq!(
+        p.extra.get("new_field").unwrap().get(),
+        r#"{"nested":[1,2]}"#
+    );
     assert_eq!(serde_json::to_value(&p).unwrap(), zoom);
 }
 
@@ -88,6 +92,9 @@ fn null_and_empty_instants_mean_unknown() {
     let p: Participant =
         serde_json::from_value(json!({"join_time": null, "leave_time": ""})).unwrap();
     assert_eq!((p.join_time, p.leave_time), (None, None));
+    // The blank text is kept, so the row re-serializes as Zoom sent it.
+    assert_eq!(p.extra.get("leave_time").unwrap().get(), r#""""#);
+    assert_eq!(serde_json::to_value(&p).unwrap(), json!({"leave_time": ""}));
 }
 
 #[test]
@@ -105,5 +112,70 @@ fn known_enum_values_serialize_as_zoom_writes_them() {
         (Role::Panelist, "panelist"),
     ] {
         assert_eq!(serde_json::to_value(&role).unwrap(), Value::from(text));
+    }
+}
+
+#[test]
+fn unknown_numbers_keep_their_exact_text_both_ways() {
+    let zoom = r#"{"id":"a","big":123456789012345678901234567890,"huge":1e400,"ratio":1.50,"tiny":-1E-400}"#;
+    let p: Participant = serde_json::from_str(zoom).unwrap();
+    assert_eq!(p.id.as_deref(), Some("a"));
+    assert_eq!(p.extra.len(), 4);
+    assert_eq!(
+        p.extra.get("big").unwrap().get(),
+        "123456789012345678901234567890"
+    );
+    assert_eq!(p.extra.get("huge").unwrap().get(), "1e400");
+    assert_eq!(p.extra.value("huge"), None, "no Value holds 1e400");
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        r#"{"id":"a","big":123456789012345678901234567890,"huge":1e400,"ratio":1.50,"tiny":-1E-400}"#
+    );
+    let again: Participant = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(again, p);
+}
+
+#[test]
+fn a_known_field_of_an_unexpected_type_is_kept_in_extra_under_its_name_once() {
+    let zoom = r#"{"user_name":12345678901234567890123,"share_desktop":{"a":1},"join_time":"yesterday","email":"e@x"}"#;
+    let p: Participant = serde_json::from_str(zoom).unwrap();
+    assert_eq!(p.user_name, None);
+    assert_eq!(p.share_desktop, None);
+    assert_eq!(p.join_time, None);
+    assert_eq!(p.email.as_deref(), Some("e@x"));
+    assert_eq!(
+        p.extra.get("user_name").unwrap().get(),
+        "12345678901234567890123"
+    );
+    assert_eq!(p.extra.get("share_desktop").unwrap().get(), r#"{"a":1}"#);
+    assert_eq!(p.extra.get("join_time").unwrap().get(), r#""yesterday""#);
+    let text = serde_json::to_string(&p).unwrap();
+    assert_eq!(
+        text,
+        r#"{"email":"e@x","join_time":"yesterday","share_desktop":{"a":1},"user_name":12345678901234567890123}"#
+    );
+    assert_eq!(text.matches("\"user_name\"").count(), 1);
+}
+
+#[test]
+fn a_lone_surrogate_decodes_as_the_replacement_character() {
+    let p: Participant =
+        serde_json::from_str(r#"{"user_name":"Ann \ud83d","location":"\ud83d\ude00 \ude00x"}"#)
+            .unwrap();
+    assert_eq!(p.user_name.as_deref(), Some("Ann \u{FFFD}"));
+    assert_eq!(p.location.as_deref(), Some("\u{1F600} \u{FFFD}x"));
+    assert!(p.extra.is_empty());
+}
+
+#[test]
+fn a_decode_error_never_quotes_the_value() {
+    for text in [
+        r#"["secret-token-1"]"#,
+        r#""secret-token-1""#,
+        r#"{"user_name":"secret-token-1""#,
+        r#"{"user_name":"secret-token-1",}"#,
+    ] {
+        let err = serde_json::from_str::<Participant>(text).unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
     }
 }

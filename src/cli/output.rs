@@ -1,9 +1,10 @@
 //! Writers: one participant a line (NDJSON) or a CSV row.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 use zoom_participants::Participant;
 
 use super::args::Format;
@@ -93,30 +94,46 @@ impl<W: Write> RowWriter<W> {
 
 /// A participant as CSV cells, in the order of [`Participant::FIELDS`], then `extra`:
 /// strings as they are, booleans and numbers as text, arrays and objects as JSON text,
-/// absent fields empty; `extra` holds the fields the model does not know as one JSON object.
+/// absent fields empty; `extra` holds the fields the model does not know as one JSON object,
+/// each value exactly as Zoom wrote it. A known field whose value did not have the
+/// documented type has that value, as Zoom wrote it, in its own column.
 pub fn csv_record(participant: &Participant) -> io::Result<Vec<String>> {
-    let Value::Object(mut map) = serde_json::to_value(participant)? else {
-        return Err(io::Error::other(
-            "a participant did not serialize to an object",
-        ));
-    };
+    // Through raw JSON, not `serde_json::Value`: a value such as `1e400` or a 30-digit
+    // number must reach the cell as Zoom wrote it.
+    let text = serde_json::to_string(participant)?;
+    let mut map: BTreeMap<String, Box<RawValue>> = serde_json::from_str(&text)?;
     let mut cells: Vec<String> = Participant::FIELDS
         .iter()
-        .map(|field| cell(map.remove(*field)))
+        .map(|field| map.remove(*field).map(|raw| cell(&raw)).unwrap_or_default())
         .collect();
-    let extra: Map<String, Value> = map;
-    cells.push(if extra.is_empty() {
+    cells.push(if map.is_empty() {
         String::new()
     } else {
-        Value::Object(extra).to_string()
+        let mut object = String::from("{");
+        for (n, (name, raw)) in map.iter().enumerate() {
+            if n > 0 {
+                object.push(',');
+            }
+            object.push_str(&serde_json::to_string(name)?);
+            object.push(':');
+            object.push_str(raw.get());
+        }
+        object.push('}');
+        object
     });
     Ok(cells)
 }
 
-fn cell(value: Option<Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text,
-        Some(other) => other.to_string(),
+/// A value's cell: a string's text, anything else its JSON text.
+fn cell(raw: &RawValue) -> String {
+    let text = raw.get();
+    if text.starts_with('"') {
+        if let Ok(unescaped) = serde_json::from_str::<String>(text) {
+            return unescaped;
+        }
     }
+    if text == "null" {
+        return String::new();
+    }
+    text.to_owned()
 }

@@ -2,6 +2,7 @@
 //! million rows costs no memory and a test can compute what it should receive.
 
 use chrono::{DateTime, Duration, Utc};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::model::{AudioCall, Participant, Role, Status};
@@ -135,12 +136,24 @@ pub(crate) fn participant(seed: u64, index: u64, with_registrant_id: bool) -> Pa
         // Fields Zoom may send that the model does not have: none may be lost.
         p.camera = None;
         p.version = None;
+        p.extra.insert("x_engagement_score", json!(index % 100));
         p.extra
-            .insert("x_engagement_score".into(), json!(index % 100));
-        p.extra.insert(
-            "x_devices".into(),
-            Value::Array(vec![json!({"kind": "headset"})]),
-        );
+            .insert("x_devices", Value::Array(vec![json!({"kind": "headset"})]));
+    }
+    if index % 10 == 7 {
+        // Values a `serde_json::Value` would change: a pass-through must keep their text.
+        for (name, text) in [
+            ("x_big_id", "123456789012345678901234567890"),
+            ("x_ratio", "1.50"),
+            (
+                "x_note",
+                r#""tab\there \u00e9 \"quoted\" \\ \u0001 \ud83d\ude00 end""#,
+            ),
+        ] {
+            if let Ok(raw) = RawValue::from_string(text.to_owned()) {
+                p.extra.insert_raw(name, raw);
+            }
+        }
     }
     p
 }
