@@ -111,6 +111,23 @@ pub struct Attendance {
     pub still_in_session: bool,
 }
 
+impl Attendance {
+    /// The names of the serialized fields, in order (CSV columns).
+    pub const FIELDS: &'static [&'static str] = &[
+        "person_key_kind",
+        "person_key",
+        "name",
+        "email",
+        "first_join",
+        "last_leave",
+        "attended_seconds",
+        "connections",
+        "roles",
+        "statuses",
+        "still_in_session",
+    ];
+}
+
 impl Serialize for Attendance {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let instant =

@@ -77,6 +77,12 @@ impl Checkpoint {
         self.yielded
     }
 
+    /// How many rows of the page in progress were consumed (0: the checkpoint is at a page
+    /// boundary, where a plain `next_page_token` resumes exactly).
+    pub fn rows_in_progress(&self) -> u64 {
+        self.rows_done
+    }
+
     /// Whether the list had been read to its end: resuming from it yields nothing and
     /// requests nothing.
     pub fn is_finished(&self) -> bool {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::{StatusCode, Url};
@@ -15,7 +15,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Auth, Secret};
+use crate::envelope;
 use crate::error::{Error, RateLimitKind, Result};
+use crate::paginate::FetchPage;
 use crate::rate_limit::{Label, Limiter};
 use crate::redact::Redactor;
 use crate::retry::{RateLimitHint, RetryPolicy};
@@ -121,6 +123,33 @@ impl From<Error> for Failure {
             rate_limit: None,
         }
     }
+}
+
+/// Fetches the pages of the list at `url` (its first page's URL, or why it cannot be
+/// sent), split on its `array` member, under `label`'s rate limit. A request that cannot be
+/// sent fails on the first fetch, so that it is an error of a stream's first poll and never
+/// a panic or a request.
+pub(crate) fn fetcher(
+    transport: &Arc<Transport>,
+    url: std::result::Result<Url, String>,
+    array: &'static str,
+    label: Label,
+) -> FetchPage {
+    let transport = transport.clone();
+    Arc::new(move |token, number| {
+        let transport = transport.clone();
+        let url = url.clone();
+        Box::pin(async move {
+            let mut url = url.map_err(Error::InvalidRequest)?;
+            if let Some(token) = token {
+                url.query_pairs_mut().append_pair("next_page_token", &token);
+            }
+            let body = transport.get_page(url, number, label).await?;
+            let page = envelope::split(body, array, number)?;
+            tracing::debug!(page = number, items = page.rows.len(), array, "page split");
+            Ok(page)
+        })
+    })
 }
 
 impl Transport {

@@ -59,6 +59,7 @@ mod rate_limit;
 mod redact;
 mod retry;
 mod rows;
+mod webinars;
 
 pub use attendance::{Attendance, PersonKey, attendance};
 pub use checkpoint::Checkpoint;
@@ -72,6 +73,7 @@ pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
 pub use rate_limit::RateLimit;
 pub use redact::one_line;
 pub use retry::RetryPolicy;
+pub use webinars::{WebinarListRequest, WebinarListStream};
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

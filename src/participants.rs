@@ -11,6 +11,7 @@ use crate::client::Client;
 use crate::encode::webinar_segment;
 use crate::envelope::{self, RawRow};
 use crate::error::{Error, Result};
+use crate::http::fetcher;
 use crate::model::{Participant, Role, Status, WebinarType};
 use crate::paginate::{FetchPage, Filter, FromRow, Items, PageStream, Plan, Start};
 use crate::rate_limit::Label;
@@ -75,29 +76,12 @@ impl Options {
         )
     }
 
-    /// Fetches a page for a token. A request that cannot be sent (page size out of range,
-    /// an unusable ID) fails on the first fetch, so that it is an error of the stream's
-    /// first poll and never a panic or a request.
     fn fetcher(&self, client: &Client, id: &str) -> FetchPage {
-        let transport = client.transport.clone();
         let url = self.first_page_url(client, id).map_err(|e| match e {
             Error::InvalidRequest(message) => message,
             other => other.to_string(),
         });
-        Arc::new(move |token, number| {
-            let transport = transport.clone();
-            let url = url.clone();
-            Box::pin(async move {
-                let mut url = url.map_err(Error::InvalidRequest)?;
-                if let Some(token) = token {
-                    url.query_pairs_mut().append_pair("next_page_token", &token);
-                }
-                let body = transport.get_page(url, number, Label::Heavy).await?;
-                let page = envelope::split(body, "participants", number)?;
-                tracing::debug!(page = number, items = page.rows.len(), "participants page");
-                Ok(page)
-            })
-        })
+        fetcher(&client.transport, url, "participants", Label::Heavy)
     }
 
     fn first_page_url(&self, client: &Client, id: &str) -> Result<reqwest::Url> {

@@ -165,22 +165,6 @@ pub(crate) fn json_string(s: &str) -> String {
     out
 }
 
-/// A description of a serde_json error that never quotes the value: its kind and position.
-pub(crate) fn describe_json_error(err: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match err.classify() {
-        Category::Io => "could not read the body",
-        Category::Syntax => "invalid JSON",
-        Category::Data => "unexpected value",
-        Category::Eof => "the JSON ends early",
-    };
-    if err.line() == 0 {
-        what.to_owned()
-    } else {
-        format!("{what} at line {} column {}", err.line(), err.column())
-    }
-}
-
 /// Replaces every `\uXXXX` escape of an unpaired UTF-16 surrogate with `\uFFFD`; borrows
 /// (allocates nothing) when there is none.
 pub(crate) fn replace_lone_surrogates(text: &str) -> Cow<'_, str> {

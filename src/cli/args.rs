@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{ArgGroup, Parser, ValueEnum};
 use zoom_participants::{Role, Status, WebinarType};
 
@@ -11,6 +12,9 @@ Credentials come from the environment, never the command line:
   ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET  Server-to-Server OAuth
 
 Examples:
+  zoom-participants --from 2026-01-01 --to 2026-03-31 --output q1.ndjson
+  zoom-participants --from 2026-01-01 --to 2026-03-31 --per-person --format csv --output q1.csv
+  zoom-participants --from 2026-01-01 --to 2026-03-31 --list-webinars
   zoom-participants --demo | head
   zoom-participants --webinar 95204914252 --type past > participants.ndjson
   zoom-participants --webinar 95204914252 --format csv --output participants.csv
@@ -19,20 +23,24 @@ Examples:
   zoom-participants --webinars-from ids.txt --concurrency 8 > all.ndjson
 
 Exit codes:
-  0  success (also when the reader closes the pipe early)
-  1  other failure (network, bad answer, expired page token, output file)
-  2  usage error
-  3  authentication or authorization (missing credentials, 401, 403, OAuth)
-  4  rate limited by Zoom
-  5  webinar not found (404)
+  0    success (also when the reader closes the pipe early)
+  1    other failure (network, token endpoint unreachable, bad answer, output file)
+  2    usage error
+  3    authentication or authorization (missing credentials, 401, 403, OAuth refused)
+  4    rate limited by Zoom, or the --max-requests budget reached
+  5    webinar not found (404)
+  130  interrupted (SIGINT), 143 terminated (SIGTERM)
+With several webinars, failures that share one code exit with it; mixed ones exit 1.
 
-On failure, one line on standard error names the cause and, once the stream got past the
-first page, the --resume-from token that continues with nothing lost or repeated.";
+With --output FILE the export is durable: rows go to FILE.part, a checkpoint to
+FILE.part.checkpoint, and FILE is replaced only when the run succeeds. After any
+interruption, run the same command again: it continues exactly where it stopped.
+On stdout, a failure or signal prints the shell-quoted --resume-from that continues.";
 
 /// Stream the participants of a Zoom webinar as NDJSON or CSV.
 #[derive(Debug, Parser)]
 #[command(version, about = "Stream the participants of a Zoom webinar as NDJSON or CSV.", after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["webinars", "webinars_from", "demo"])))]
+#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["webinars", "webinars_from", "demo", "from"])))]
 pub struct Args {
     /// Webinar ID or UUID, raw (repeatable).
     #[arg(long = "webinar", value_name = "ID")]
@@ -66,6 +74,35 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
 
+    /// Every past webinar instance that started on or after this UTC day (with --to).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day, requires = "to", conflicts_with_all = ["webinars", "webinars_from"])]
+    pub from: Option<NaiveDate>,
+
+    /// ... and on or before this UTC day (inclusive).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day, requires = "from")]
+    pub to: Option<NaiveDate>,
+
+    /// With --from/--to: write the webinar instances only, not their participants.
+    #[arg(long, requires = "from")]
+    pub list_webinars: bool,
+
+    /// One row per person (per webinar instance) instead of one per connection.
+    #[arg(long, conflicts_with = "list_webinars")]
+    pub per_person: bool,
+
+    /// Discard a checkpoint left for --output by an interrupted run and start over.
+    #[arg(long, requires = "output")]
+    pub restart: bool,
+
+    /// Client-side requests per second (Zoom's Heavy label): a number, or "off" for a
+    /// proxy or a fake. Pro accounts have 10, Business and up 40.
+    #[arg(long, env = "ZOOM_RATE_LIMIT", value_name = "PER_SECOND|off", value_parser = parse_rate)]
+    pub rate_limit: Option<Rate>,
+
+    /// Send at most N requests (retries included), then stop, resumable (exit 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: Option<u64>,
+
     /// Start at a saved next_page_token (one webinar only).
     #[arg(long, value_name = "TOKEN")]
     pub resume_from: Option<String>,
@@ -90,21 +127,47 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 
-    /// Pages to fetch ahead while the current one is written.
-    #[arg(long, value_name = "PAGES", default_value_t = 1)]
-    pub prefetch: usize,
+    /// Pages to fetch ahead while the current one is written (0..=64).
+    #[arg(long, value_name = "PAGES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=64))]
+    pub prefetch: u16,
 
     /// Webinars streamed at once when several are asked for.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: u64,
 
-    /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it.
+    /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
+    /// (with --from/--to: a generated quarter of webinars, 2026-01-01..2026-03-31).
     #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
     pub demo: bool,
 
-    /// How many participants the demo webinar has.
-    #[arg(long, value_name = "N", default_value_t = 10_000, requires = "demo")]
-    pub demo_participants: u64,
+    /// How many participants the demo webinar has (1..=10,000,000; default 10,000).
+    #[arg(long, value_name = "N", requires = "demo", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub demo_participants: Option<u64>,
+}
+
+/// A client-side rate: requests a second, or none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    PerSecond(f64),
+    Off,
+}
+
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Rate::Off);
+    }
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 && n <= 1_000_000.0 => Ok(Rate::PerSecond(n)),
+        _ => Err(
+            "expected a number of requests per second above 0 (up to 1000000), or \"off\"".into(),
+        ),
+    }
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| "expected a date as YYYY-MM-DD (a UTC day)".into())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,0 +1,288 @@
+//! Where rows go: standard output, or a durable export to a file.
+//!
+//! A durable export writes to `FILE.part`, and after each page's rows a checkpoint
+//! `FILE.part.checkpoint` (written to a temporary file, then renamed over the old one, so
+//! that it is always whole). The rows a checkpoint covers are flushed before it is written,
+//! and made durable (fsync) at least once a second and at the end. A rerun of the same
+//! command truncates `FILE.part` to what its checkpoint covers (dropping a half line or
+//! rows written after it) and continues; success renames `FILE.part` over `FILE` and removes
+//! the checkpoint.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// The state file's format version.
+const VERSION: u32 = 1;
+
+/// How often rows and checkpoint are made durable (fsync) during a run.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// What a checkpoint file holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct State<P> {
+    version: u32,
+    /// The command's options that decide the file's content.
+    request: BTreeMap<String, String>,
+    /// How many bytes of the in-progress file the checkpoint covers.
+    bytes: u64,
+    pub progress: P,
+}
+
+/// The output of a run.
+pub struct Output {
+    out: BufWriter<Sink>,
+    /// Bytes written (for a durable export: the size of the in-progress file).
+    bytes: u64,
+    durable: Option<Durable>,
+}
+
+struct Durable {
+    target: PathBuf,
+    part: PathBuf,
+    checkpoint: PathBuf,
+    request: BTreeMap<String, String>,
+    last_sync: Instant,
+}
+
+/// What opening an output found.
+pub enum Opened<P> {
+    /// A fresh start: nothing written yet.
+    Fresh(Output),
+    /// A checkpoint of the same command: continue from its progress.
+    Resumed(Output, P),
+}
+
+/// Why an output cannot be opened.
+pub enum OpenError {
+    /// A checkpoint of another command: a usage error.
+    Mismatch(String),
+    Io(String),
+}
+
+impl Output {
+    pub fn stdout() -> Output {
+        Output {
+            out: BufWriter::with_capacity(1 << 18, Sink::Stdout(io::stdout())),
+            bytes: 0,
+            durable: None,
+        }
+    }
+
+    /// A durable export to `target`, resumed from its checkpoint when one was left by
+    /// the same command (`request`), unless `restart`.
+    pub fn durable<P: Serialize + for<'de> Deserialize<'de>>(
+        target: &Path,
+        request: BTreeMap<String, String>,
+        restart: bool,
+    ) -> Result<Opened<P>, OpenError> {
+        let part = sibling(target, ".part");
+        let checkpoint = sibling(target, ".part.checkpoint");
+        let io_error = |what: &str, path: &Path, e: io::Error| {
+            OpenError::Io(format!("cannot {what} {}: {e}", path.display()))
+        };
+        let saved: Option<State<P>> = if restart {
+            None
+        } else {
+            match fs::read(&checkpoint) {
+                Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|_| {
+                    OpenError::Mismatch(format!(
+                        "{} is not a checkpoint this version can read; rerun with --restart to start over",
+                        checkpoint.display()
+                    ))
+                })?),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(io_error("read", &checkpoint, e)),
+            }
+        };
+        let durable = |file: File, bytes: u64| Output {
+            out: BufWriter::with_capacity(1 << 18, Sink::File(file)),
+            bytes,
+            durable: Some(Durable {
+                target: target.to_owned(),
+                part: part.clone(),
+                checkpoint: checkpoint.clone(),
+                request: request.clone(),
+                last_sync: Instant::now(),
+            }),
+        };
+        match saved {
+            Some(state) => {
+                if state.version != VERSION || state.request != request {
+                    return Err(OpenError::Mismatch(describe_mismatch(
+                        &state.request,
+                        &request,
+                        &checkpoint,
+                    )));
+                }
+                let mut file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&part)
+                    .map_err(|e| io_error("open", &part, e))?;
+                let length = file
+                    .metadata()
+                    .map_err(|e| io_error("read", &part, e))?
+                    .len();
+                if length < state.bytes {
+                    return Err(OpenError::Io(format!(
+                        "{} is shorter than its checkpoint says (it did not reach the disk before a crash); rerun with --restart to start over",
+                        part.display()
+                    )));
+                }
+                // Drop what the checkpoint does not cover: a half line, rows after it.
+                file.set_len(state.bytes)
+                    .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+                    .map_err(|e| io_error("truncate", &part, e))?;
+                Ok(Opened::Resumed(durable(file, state.bytes), state.progress))
+            }
+            None => {
+                let file = File::create(&part).map_err(|e| io_error("create", &part, e))?;
+                let _ = fs::remove_file(&checkpoint);
+                Ok(Opened::Fresh(durable(file, 0)))
+            }
+        }
+    }
+
+    /// Bytes of the output so far (a resumed export counts what it kept).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn is_durable(&self) -> bool {
+        self.durable.is_some()
+    }
+
+    /// Writes one whole row (or header) in one write.
+    pub fn write(&mut self, row: &[u8]) -> io::Result<()> {
+        self.out.write_all(row)?;
+        self.bytes += row.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes the rows written so far, then (for a durable export) replaces the
+    /// checkpoint with one that covers them.
+    pub fn checkpoint<P: Serialize>(&mut self, progress: &P) -> io::Result<()> {
+        self.out.flush()?;
+        let bytes = self.bytes;
+        let Some(durable) = &mut self.durable else {
+            return Ok(());
+        };
+        let sync = durable.last_sync.elapsed() >= SYNC_EVERY;
+        if sync {
+            self.out.get_ref().sync()?;
+            durable.last_sync = Instant::now();
+        }
+        let state = State {
+            version: VERSION,
+            request: durable.request.clone(),
+            bytes,
+            progress,
+        };
+        let text = serde_json::to_vec(&state).map_err(io::Error::other)?;
+        let temporary = sibling(&durable.target, ".part.checkpoint.tmp");
+        {
+            let mut file = File::create(&temporary)?;
+            file.write_all(&text)?;
+            if sync {
+                file.sync_data()?;
+            }
+        }
+        fs::rename(&temporary, &durable.checkpoint)
+    }
+
+    /// Ends a successful run: the export replaces its target, and nothing else is left.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()?;
+        if let Some(durable) = self.durable.take() {
+            self.out.get_ref().sync()?;
+            fs::rename(&durable.part, &durable.target)?;
+            let _ = fs::remove_file(&durable.checkpoint);
+            if let Some(dir) = durable
+                .target
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                if let Ok(dir) = File::open(dir) {
+                    let _ = dir.sync_all();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a durable export's in-progress file is, for messages.
+    pub fn part_path(&self) -> Option<&Path> {
+        self.durable.as_ref().map(|d| d.part.as_path())
+    }
+}
+
+/// Standard output or the in-progress file.
+enum Sink {
+    Stdout(io::Stdout),
+    File(File),
+}
+
+impl Sink {
+    /// Makes what was written durable (files only).
+    fn sync(&self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(_) => Ok(()),
+            Sink::File(file) => file.sync_data(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(out) => out.write(buf),
+            Sink::File(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(out) => out.flush(),
+            Sink::File(file) => file.flush(),
+        }
+    }
+}
+
+fn sibling(target: &Path, suffix: &str) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn describe_mismatch(
+    saved: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+    checkpoint: &Path,
+) -> String {
+    let keys: std::collections::BTreeSet<&String> = saved.keys().chain(now.keys()).collect();
+    let differences: Vec<String> = keys
+        .into_iter()
+        .filter(|k| saved.get(*k) != now.get(*k))
+        .map(|k| {
+            format!(
+                "{k} was {} and is now {}",
+                saved.get(k).map_or("unset", String::as_str),
+                now.get(k).map_or("unset", String::as_str)
+            )
+        })
+        .collect();
+    format!(
+        "{} was left by a different command ({}); rerun that command to continue it, or add --restart to start this one over",
+        checkpoint.display(),
+        if differences.is_empty() {
+            "another format version".to_owned()
+        } else {
+            differences.join(", ")
+        }
+    )
+}

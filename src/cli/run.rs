@@ -1,0 +1,818 @@
+//! One export, from the request to the last row, whatever interrupts it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use chrono::{DateTime, Utc};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use zoom_participants::{
+    Attendance, Checkpoint, Client, Error, FromRow, Participant, RawRow, Result as ZoomResult,
+    Webinar, WebinarType, WebinarsCheckpoint, attendance,
+};
+
+use super::args::{Args, Format};
+use super::durable::{OpenError, Opened, Output};
+use super::output::{Encoder, Tags};
+use super::text::{say, shell_quote};
+use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
+
+/// Where a durable export stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Progress {
+    /// The webinar instances of a period, once listed.
+    instances: Option<Vec<Instance>>,
+    /// One stream of rows (a webinar, or the list).
+    one: Option<Checkpoint>,
+    /// Many webinars' rows.
+    many: Option<WebinarsCheckpoint>,
+    /// Webinars whose per-person rows are written.
+    people_done: BTreeSet<String>,
+}
+
+/// A webinar instance of a period, as rows are tagged with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Instance {
+    uuid: String,
+    id: Option<i64>,
+    topic: Option<String>,
+    start_time: Option<DateTime<Utc>>,
+}
+
+impl Instance {
+    fn tags(&self) -> Tags {
+        Tags::new(vec![
+            ("webinar_uuid", self.uuid.clone().into()),
+            ("webinar_id", self.id.into()),
+            ("webinar_topic", self.topic.clone().into()),
+            (
+                "webinar_start_time",
+                self.start_time.map(|t| t.to_rfc3339()).into(),
+            ),
+        ])
+    }
+}
+
+/// The list's CSV columns: the ones a reader looks for first, then the rest of the schema.
+const WEBINAR_COLUMNS: &[&str] = &[
+    "uuid",
+    "id",
+    "topic",
+    "start_time",
+    "host",
+    "email",
+    "user_type",
+    "end_time",
+    "duration",
+    "participants",
+    "has_pstn",
+    "has_voip",
+    "has_3rd_party_audio",
+    "has_video",
+    "has_screen_share",
+    "has_recording",
+    "has_sip",
+    "dept",
+    "custom_keys",
+    "has_external_participant",
+];
+
+const INSTANCE_TAGS: [&str; 4] = [
+    "webinar_uuid",
+    "webinar_id",
+    "webinar_topic",
+    "webinar_start_time",
+];
+
+/// The signal that interrupted the run (0: none yet), set by a task of its own.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+fn listen_for_signals() -> Arc<Notify> {
+    let notify = Arc::new(Notify::new());
+    let notified = notify.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let number = tokio::select! {
+            _ = int.recv() => 2,
+            _ = term.recv() => 15,
+        };
+        SIGNAL.store(number, Ordering::SeqCst);
+        notified.notify_one();
+    });
+    notify
+}
+
+fn interrupted() -> Option<i32> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        n => Some(n),
+    }
+}
+
+/// Not an exit code: marks a reader that went away, which ends the run quietly.
+const BROKEN_PIPE: u8 = u8::MAX;
+
+fn write_failure(err: io::Error, output: &Output) -> Failure {
+    if err.kind() == io::ErrorKind::BrokenPipe && !output.is_durable() {
+        return Failure::new(BROKEN_PIPE, "");
+    }
+    let rerun = if output.is_durable() {
+        "; rows written so far are kept: run the same command again to continue"
+    } else {
+        ""
+    };
+    Failure::new(OTHER, format!("cannot write the output: {err}{rerun}"))
+}
+
+/// How the run ended for the rows.
+enum End {
+    Done,
+    /// A signal: exit 128 + its number.
+    Signal(i32),
+    /// Errors (several for a fan-out).
+    Failed(Vec<Error>),
+}
+
+pub async fn export(args: &Args, client: &Client) -> Result<(), Failure> {
+    let notify = listen_for_signals();
+    let ids = webinar_ids(args)?;
+    let fingerprint = request_fingerprint(args, &ids);
+    let (mut output, mut progress) = match &args.output {
+        None => (Output::stdout(), Progress::default()),
+        Some(path) => match Output::durable::<Progress>(path, fingerprint, args.restart) {
+            Ok(Opened::Fresh(output)) => (output, Progress::default()),
+            Ok(Opened::Resumed(output, progress)) => {
+                if args.resume_from.is_some() {
+                    return Err(Failure::new(
+                        USAGE,
+                        "--resume-from cannot be used with --output when a checkpoint exists: run the command without it to continue, or add --restart",
+                    ));
+                }
+                (output, progress)
+            }
+            Err(OpenError::Mismatch(message)) => return Err(Failure::new(USAGE, message)),
+            Err(OpenError::Io(message)) => return Err(Failure::new(OTHER, message)),
+        },
+    };
+    let fresh = output.bytes() == 0;
+    let started = std::time::Instant::now();
+    let bar = progress_display();
+    let result = run(
+        args,
+        client,
+        &ids,
+        &mut output,
+        &mut progress,
+        fresh,
+        &notify,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let end = match result {
+        Ok(end) => end,
+        Err(failure) if failure.code == BROKEN_PIPE => return Ok(()),
+        Err(failure) => return Err(failure),
+    };
+    let done = matches!(end, End::Done);
+    let result = finish(end, output, &progress);
+    if done && result.is_ok() {
+        summary(bar, client, started);
+    }
+    result
+}
+
+fn finish(end: End, mut output: Output, progress: &Progress) -> Result<(), Failure> {
+    let durable = output.is_durable();
+    let part = output
+        .part_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match end {
+        End::Done => {
+            output
+                .finish()
+                .map_err(|e| write_failure(e, &Output::stdout()))?;
+            Ok(())
+        }
+        End::Signal(signal) => {
+            output
+                .checkpoint(progress)
+                .map_err(|e| write_failure(e, &output))?;
+            let how = if durable {
+                format!("rows so far are in {part}: run the same command again to continue")
+            } else {
+                match progress.one.as_ref().and_then(|c| c.next_page_token()) {
+                    Some(token) => match shell_quote(token) {
+                        Some(token) => format!("continue with --resume-from {token}"),
+                        None => "rerun with --output for a durable export".into(),
+                    },
+                    None if progress.one.is_some() => {
+                        "nothing was written past the first page: run the command again".into()
+                    }
+                    None => "rerun with --output for a durable export that can continue".into(),
+                }
+            };
+            let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };
+            Err(Failure::new(
+                128 + signal as u8,
+                format!("interrupted by {name}; {how}"),
+            ))
+        }
+        End::Failed(errors) => {
+            output
+                .checkpoint(progress)
+                .map_err(|e| write_failure(e, &output))?;
+            let codes: BTreeSet<u8> = errors.iter().map(Failure::code_of).collect();
+            let code = if codes.len() == 1 {
+                codes.into_iter().next().unwrap_or(OTHER)
+            } else {
+                OTHER
+            };
+            let hint = if durable {
+                format!("; rows so far are kept in {part}: run the same command again to continue")
+            } else {
+                match (&errors[..], progress.one.as_ref()) {
+                    ([err], Some(checkpoint)) if resumable(err) => checkpoint
+                        .next_page_token()
+                        .map(|token| match shell_quote(token) {
+                            Some(token) => format!("; resume with --resume-from {token}"),
+                            None => "; rerun with --output for a durable export".into(),
+                        })
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                }
+            };
+            if errors.len() == 1 {
+                return Err(Failure::new(code, format!("{}{hint}", errors[0])));
+            }
+            for err in &errors {
+                say(&format!("error: {err}"));
+            }
+            Err(Failure::new(
+                code,
+                format!("{} webinars failed (see above){hint}", errors.len()),
+            ))
+        }
+    }
+}
+
+/// Whether a `--resume-from` hint would continue the export: not after Zoom repeated a
+/// token (resuming would replay a page) or the list changed.
+fn resumable(err: &Error) -> bool {
+    !matches!(
+        err,
+        Error::RepeatedPageToken | Error::ListChanged { .. } | Error::Checkpoint(_)
+    )
+}
+
+/// Rows written by this run, for the progress display.
+static ROWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A progress display on standard error, only when it is a terminal: rows written, redrawn
+/// a few times a second by a task of its own.
+fn progress_display() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    let shown = bar.clone();
+    tokio::spawn(async move {
+        loop {
+            shown.set_message(format!("{} rows", ROWS.load(Ordering::Relaxed)));
+            shown.tick();
+            if shown.is_finished() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    Some(bar)
+}
+
+fn summary(bar: Option<indicatif::ProgressBar>, client: &Client, started: std::time::Instant) {
+    let Some(bar) = bar else { return };
+    bar.finish_and_clear();
+    let rows = ROWS.load(Ordering::Relaxed);
+    let seconds = started.elapsed().as_secs_f64();
+    let remaining = client
+        .rate_limit_remaining()
+        .map(|r| format!("; Zoom says {r} requests remain today"))
+        .unwrap_or_default();
+    say(&format!(
+        "{rows} rows, {} requests in {seconds:.1}s ({:.0} rows/s){remaining}",
+        client.requests_sent(),
+        rows as f64 / seconds.max(1e-9)
+    ));
+}
+
+async fn run(
+    args: &Args,
+    client: &Client,
+    ids: &[String],
+    output: &mut Output,
+    progress: &mut Progress,
+    fresh: bool,
+    notify: &Notify,
+) -> Result<End, Failure> {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if args.list_webinars {
+            let encoder = Encoder::new(args.format, Vec::new(), WEBINAR_COLUMNS);
+            header(&encoder, output, fresh)?;
+            let mut request = client
+                .webinars(from, to)
+                .webinar_type(WebinarType::Past)
+                .page_size(args.page_size);
+            if let Some(checkpoint) = progress.one.clone() {
+                request = request.resume(checkpoint);
+            }
+            return match args.format {
+                Format::Ndjson => {
+                    let stream = request.stream_raw();
+                    pump_one(
+                        stream,
+                        output,
+                        progress,
+                        notify,
+                        |row, out| {
+                            encoder.raw(row, &Tags::default(), out);
+                            Ok(())
+                        },
+                        |s| s.checkpoint(),
+                    )
+                    .await
+                }
+                Format::Csv => {
+                    let stream = request.stream();
+                    pump_one(
+                        stream,
+                        output,
+                        progress,
+                        notify,
+                        |row, out| encoder.typed(row, &Tags::default(), out),
+                        |s| s.checkpoint(),
+                    )
+                    .await
+                }
+            };
+        }
+        if progress.instances.is_none() {
+            let listed: Vec<Webinar> = client
+                .webinars(from, to)
+                .webinar_type(WebinarType::Past)
+                .stream()
+                .try_collect()
+                .await
+                .map_err(|e| Failure::from_error(&e))?;
+            let instances = listed
+                .into_iter()
+                .filter_map(|w| {
+                    Some(Instance {
+                        uuid: w.uuid.filter(|u| !u.is_empty())?,
+                        id: w.id,
+                        topic: w.topic,
+                        start_time: w.start_time,
+                    })
+                })
+                .collect();
+            progress.instances = Some(instances);
+        }
+        let instances = progress.instances.clone().unwrap_or_default();
+        let tags: HashMap<String, Tags> = instances
+            .iter()
+            .map(|i| (i.uuid.clone(), i.tags()))
+            .collect();
+        let ids: Vec<String> = instances.iter().map(|i| i.uuid.clone()).collect();
+        let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
+        return many(
+            args,
+            client,
+            &ids,
+            INSTANCE_TAGS.to_vec(),
+            tag_of,
+            output,
+            progress,
+            fresh,
+            notify,
+        )
+        .await;
+    }
+    if ids.len() == 1 && !args.per_person && args.output.is_none() {
+        return one_webinar(args, client, &ids[0], output, progress, fresh, notify).await;
+    }
+    let tagged = ids.len() > 1;
+    let names = if tagged {
+        vec!["webinar_id"]
+    } else {
+        Vec::new()
+    };
+    let tag_of = move |id: &str| {
+        if tagged {
+            Tags::new(vec![("webinar_id", id.into())])
+        } else {
+            Tags::default()
+        }
+    };
+    many(
+        args, client, ids, names, tag_of, output, progress, fresh, notify,
+    )
+    .await
+}
+
+fn header(encoder: &Encoder, output: &mut Output, fresh: bool) -> Result<(), Failure> {
+    if fresh && let Some(header) = encoder.header().map_err(|e| write_failure(e, output))? {
+        output
+            .write(&header)
+            .map_err(|e| write_failure(e, output))?;
+    }
+    Ok(())
+}
+
+/// Applies the options one-webinar and many-webinar requests share.
+macro_rules! with_query_options {
+    ($request:expr, $args:expr) => {{
+        let args = $args;
+        let mut request = $request
+            .page_size(args.page_size)
+            .prefetch(usize::from(args.prefetch));
+        if let Some(kind) = args.webinar_type {
+            request = request.webinar_type(kind.into());
+        }
+        if args.include_registrant_id {
+            request = request.include_registrant_id();
+        }
+        if let Some(limit) = args.limit {
+            request = request.limit(limit);
+        }
+        request
+    }};
+}
+
+async fn one_webinar(
+    args: &Args,
+    client: &Client,
+    id: &str,
+    output: &mut Output,
+    progress: &mut Progress,
+    fresh: bool,
+    notify: &Notify,
+) -> Result<End, Failure> {
+    let mut request = with_query_options!(client.webinar_participants(id), args);
+    if let Some(token) = &args.resume_from {
+        request = request.resume_from(token);
+    }
+    let encoder = Encoder::new(args.format, Vec::new(), Participant::FIELDS);
+    header(&encoder, output, fresh)?;
+    macro_rules! filtered {
+        ($stream:expr) => {{
+            let mut stream = $stream;
+            for status in &args.status {
+                stream = stream.status((*status).into());
+            }
+            for role in &args.role {
+                stream = stream.role((*role).into());
+            }
+            stream
+        }};
+    }
+    match args.format {
+        Format::Ndjson => {
+            let stream = filtered!(request.stream_raw());
+            pump_one(
+                stream,
+                output,
+                progress,
+                notify,
+                |row, out| {
+                    encoder.raw(row, &Tags::default(), out);
+                    Ok(())
+                },
+                |s| s.checkpoint(),
+            )
+            .await
+        }
+        Format::Csv => {
+            let stream = filtered!(request.stream());
+            pump_one(
+                stream,
+                output,
+                progress,
+                notify,
+                |row, out| encoder.typed(row, &Tags::default(), out),
+                |s| s.checkpoint(),
+            )
+            .await
+        }
+    }
+}
+
+/// Rows of one stream to the output: whole rows, flushed whenever the stream has to wait,
+/// checkpointed after every page's worth of rows. An error ends it.
+async fn pump_one<S, T>(
+    mut stream: S,
+    output: &mut Output,
+    progress: &mut Progress,
+    notify: &Notify,
+    mut encode: impl FnMut(&T, &mut Vec<u8>) -> io::Result<()>,
+    checkpoint: impl Fn(&S) -> Checkpoint,
+) -> Result<End, Failure>
+where
+    S: Stream<Item = ZoomResult<T>> + Unpin,
+{
+    let mut row = Vec::with_capacity(4096);
+    let mut since_checkpoint = 0u32;
+    loop {
+        let next = match stream.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
+                since_checkpoint = 0;
+                if let Some(signal) = interrupted() {
+                    return Ok(End::Signal(signal));
+                }
+                tokio::select! {
+                    next = stream.next() => next,
+                    _ = notify.notified() => continue,
+                }
+            }
+        };
+        match next {
+            Some(Ok(item)) => {
+                row.clear();
+                encode(&item, &mut row).map_err(|e| write_failure(e, output))?;
+                output.write(&row).map_err(|e| write_failure(e, output))?;
+                ROWS.fetch_add(1, Ordering::Relaxed);
+                since_checkpoint += 1;
+                if since_checkpoint >= 300 {
+                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
+                    since_checkpoint = 0;
+                }
+                if interrupted().is_some() && checkpoint(&stream).rows_in_progress() == 0 {
+                    // A signal: stop at the end of the page in progress (no request is
+                    // needed for it), so that the cursor is exact.
+                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
+                    return Ok(End::Signal(interrupted().unwrap_or(2)));
+                }
+            }
+            Some(Err(err)) => {
+                progress.one = Some(checkpoint(&stream));
+                return Ok(End::Failed(vec![err]));
+            }
+            None => {
+                progress.one = Some(checkpoint(&stream));
+                return Ok(End::Done);
+            }
+        }
+    }
+}
+
+fn save(
+    output: &mut Output,
+    progress: &mut Progress,
+    update: impl FnOnce(&mut Progress),
+) -> Result<(), Failure> {
+    update(progress);
+    output
+        .checkpoint(progress)
+        .map_err(|e| write_failure(e, output))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn many(
+    args: &Args,
+    client: &Client,
+    ids: &[String],
+    tag_names: Vec<&'static str>,
+    tag_of: impl Fn(&str) -> Tags,
+    output: &mut Output,
+    progress: &mut Progress,
+    fresh: bool,
+    notify: &Notify,
+) -> Result<End, Failure> {
+    if args.per_person {
+        let encoder = Encoder::new(args.format, tag_names, Attendance::FIELDS);
+        header(&encoder, output, fresh)?;
+        return per_person(
+            args, client, ids, &encoder, &tag_of, output, progress, notify,
+        )
+        .await;
+    }
+    let encoder = Encoder::new(args.format, tag_names, Participant::FIELDS);
+    header(&encoder, output, fresh)?;
+    let mut request = with_query_options!(client.webinars_participants(ids.to_vec()), args)
+        .concurrency(args.concurrency as usize);
+    for status in &args.status {
+        request = request.status((*status).into());
+    }
+    for role in &args.role {
+        request = request.role((*role).into());
+    }
+    if let Some(checkpoint) = progress.many.clone() {
+        request = request.resume(checkpoint);
+    }
+    let mut tags: HashMap<String, Tags> = HashMap::new();
+    let mut tag = move |id: &str| -> Tags {
+        tags.entry(id.to_owned())
+            .or_insert_with(|| tag_of(id))
+            .clone()
+    };
+    match args.format {
+        Format::Ndjson => {
+            let stream = request.stream_raw();
+            pump_many(
+                stream,
+                args.limit,
+                output,
+                progress,
+                notify,
+                |id, row: &RawRow, out| {
+                    encoder.raw(row, &tag(id), out);
+                    Ok(())
+                },
+            )
+            .await
+        }
+        Format::Csv => {
+            let stream = request.stream();
+            pump_many(
+                stream,
+                args.limit,
+                output,
+                progress,
+                notify,
+                |id, row: &Participant, out| encoder.typed(row, &tag(id), out),
+            )
+            .await
+        }
+    }
+}
+
+async fn pump_many<T: FromRow>(
+    mut stream: zoom_participants::WebinarsStream<T>,
+    limit: Option<u64>,
+    output: &mut Output,
+    progress: &mut Progress,
+    notify: &Notify,
+    mut encode: impl FnMut(&str, &T, &mut Vec<u8>) -> io::Result<()>,
+) -> Result<End, Failure> {
+    let mut row = Vec::with_capacity(4096);
+    let mut since_checkpoint = 0u32;
+    let mut errors = Vec::new();
+    let mut written = 0u64;
+    if limit == Some(0) {
+        return Ok(End::Done);
+    }
+    loop {
+        let next = match stream.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
+                since_checkpoint = 0;
+                if let Some(signal) = interrupted() {
+                    return Ok(End::Signal(signal));
+                }
+                tokio::select! {
+                    next = stream.next() => next,
+                    _ = notify.notified() => continue,
+                }
+            }
+        };
+        match next {
+            Some(Ok((id, item))) => {
+                row.clear();
+                encode(&id, &item, &mut row).map_err(|e| write_failure(e, output))?;
+                output.write(&row).map_err(|e| write_failure(e, output))?;
+                ROWS.fetch_add(1, Ordering::Relaxed);
+                since_checkpoint += 1;
+                written += 1;
+                if since_checkpoint >= 300 {
+                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
+                    since_checkpoint = 0;
+                }
+                if limit == Some(written) {
+                    break;
+                }
+                if let Some(signal) = interrupted() {
+                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
+                    return Ok(End::Signal(signal));
+                }
+            }
+            Some(Err(err)) => errors.push(err),
+            None => break,
+        }
+    }
+    progress.many = Some(stream.checkpoint());
+    Ok(if errors.is_empty() {
+        End::Done
+    } else {
+        End::Failed(errors)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn per_person(
+    args: &Args,
+    client: &Client,
+    ids: &[String],
+    encoder: &Encoder,
+    tag_of: &impl Fn(&str) -> Tags,
+    output: &mut Output,
+    progress: &mut Progress,
+    notify: &Notify,
+) -> Result<End, Failure> {
+    let todo: Vec<String> = ids
+        .iter()
+        .filter(|id| !progress.people_done.contains(*id))
+        .cloned()
+        .collect();
+    let mut people = futures::stream::iter(todo.into_iter().map(|id| {
+        let mut request = with_query_options!(client.webinar_participants(id.clone()), args);
+        request = request.limit(u64::MAX);
+        let mut stream = request.stream();
+        for status in &args.status {
+            stream = stream.status((*status).into());
+        }
+        for role in &args.role {
+            stream = stream.role((*role).into());
+        }
+        async move {
+            let people: ZoomResult<Vec<Attendance>> = attendance(stream, None).try_collect().await;
+            (id, people)
+        }
+    }))
+    .buffered(args.concurrency as usize);
+    let mut errors = Vec::new();
+    let mut row = Vec::with_capacity(4096);
+    loop {
+        if let Some(signal) = interrupted() {
+            return Ok(End::Signal(signal));
+        }
+        let next = tokio::select! {
+            next = people.next() => next,
+            _ = notify.notified() => continue,
+        };
+        let Some((id, result)) = next else { break };
+        match result {
+            Ok(people) => {
+                let tags = tag_of(&id);
+                for person in &people {
+                    row.clear();
+                    encoder
+                        .typed(person, &tags, &mut row)
+                        .map_err(|e| write_failure(e, output))?;
+                    output.write(&row).map_err(|e| write_failure(e, output))?;
+                }
+                save(output, progress, |p| {
+                    p.people_done.insert(id);
+                })?;
+            }
+            Err(err) => errors.push(Error::Webinar {
+                webinar_id: id,
+                source: Box::new(err),
+            }),
+        }
+    }
+    Ok(if errors.is_empty() {
+        End::Done
+    } else {
+        End::Failed(errors)
+    })
+}
+
+fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
+    if args.demo && args.from.is_none() {
+        return Ok(vec![DEMO_WEBINAR.to_owned()]);
+    }
+    if args.from.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut ids = args.webinars.clone();
+    if let Some(path) = &args.webinars_from {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::new(USAGE, format!("cannot read {}: {e}", path.display())))?;
+        ids.extend(
+            text.trim_start_matches('\u{feff}')
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    if ids.is_empty() {
+        return Err(Failure::new(USAGE, "no webinar ID given"));
+    }
+    Ok(ids)
+}
