@@ -718,8 +718,8 @@ mod tests {
     #[test]
     fn error_descriptions_name_the_position_not_the_value() {
         let err = serde_json::from_str::<u8>("\"secret-token\"").unwrap_err();
-        let text = describe_json_error(&err);
+        let text = crate::envelope::describe(&err);
         assert!(!text.contains("secret"), "{text}");
-        assert_eq!(text, "unexpected value at line 1 column 14");
+        assert!(text.contains("line 1, column 14"), "{text}");
     }
 }
