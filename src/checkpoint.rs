@@ -178,7 +178,7 @@ mod hex_digests {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
         let text = String::deserialize(d)?;
-        if !text.len().is_multiple_of(16) || !text.is_ascii() {
+        if text.len() % 16 != 0 || !text.is_ascii() {
             return Err(D::Error::custom("page digests are 16 hex digits each"));
         }
         (0..text.len() / 16)
