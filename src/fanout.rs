@@ -34,6 +34,7 @@ impl Client {
             criteria: Criteria::default(),
             concurrency: 4,
             resume: None,
+            ordered: false,
         }
     }
 }
@@ -52,6 +53,7 @@ pub struct WebinarsRequest {
     criteria: Criteria,
     concurrency: usize,
     resume: Option<WebinarsCheckpoint>,
+    ordered: bool,
 }
 
 /// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
@@ -78,6 +80,15 @@ impl WebinarsRequest {
     /// How many webinars are streamed at once (at least 1), default 4.
     pub fn concurrency(mut self, webinars: usize) -> Self {
         self.concurrency = webinars.max(1);
+        self
+    }
+
+    /// Yields the webinars one after the other, in the order given, each whole (default:
+    /// as their pages arrive). The next webinars are still fetched ahead, as far as
+    /// [`prefetch`](WebinarsRequest::prefetch) allows, so the output is the same run after
+    /// run (what a durable export needs) at some cost in speed.
+    pub fn ordered(mut self, ordered: bool) -> Self {
+        self.ordered = ordered;
         self
     }
 
@@ -151,6 +162,7 @@ impl WebinarsRequest {
             criteria,
             concurrency,
             resume,
+            ordered,
         } = self;
         WebinarsStream {
             pending: ids.into(),
@@ -158,6 +170,7 @@ impl WebinarsRequest {
             ended: BTreeMap::new(),
             saved: resume.unwrap_or_default().webinars,
             concurrency,
+            ordered,
             next: 0,
             open: Box::new(move |id: &str, start: Start| {
                 ParticipantStream::from_plan(options.plan(&client, id, start, &criteria))
@@ -182,6 +195,7 @@ pub struct WebinarsStream<T = Participant> {
     /// Checkpoints to resume from, for webinars not started yet.
     saved: BTreeMap<String, Checkpoint>,
     concurrency: usize,
+    ordered: bool,
     /// The active webinar polled first: the one that yielded last, for locality.
     next: usize,
     open: Open<T>,
@@ -228,7 +242,12 @@ impl<T: FromRow> Stream for WebinarsStream<T> {
             if this.active.is_empty() {
                 return Poll::Ready(None);
             }
-            let count = this.active.len();
+            if this.ordered {
+                for (_, stream) in this.active.iter_mut().skip(1) {
+                    stream.warm(cx);
+                }
+            }
+            let count = if this.ordered { 1 } else { this.active.len() };
             for k in 0..count {
                 let i = (this.next + k) % count;
                 let (id, stream) = &mut this.active[i];

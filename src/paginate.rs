@@ -426,6 +426,8 @@ pub(crate) struct Items<T> {
     remaining: Option<u64>,
     total_records: Option<u64>,
     pages_received: u64,
+    /// An error met while warming up, yielded by the next poll.
+    pending_error: Option<Error>,
     _rows: PhantomData<fn() -> T>,
 }
 
@@ -454,6 +456,7 @@ impl<T: FromRow> Items<T> {
             late_filter: None,
             total_records: None,
             pages_received: 0,
+            pending_error: None,
             _rows: PhantomData,
         }
     }
@@ -473,6 +476,20 @@ impl<T: FromRow> Items<T> {
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint::at(self.request.clone(), self.position.clone())
+    }
+
+    /// Starts the walk without taking an item: with read-ahead, its task starts fetching.
+    pub(crate) fn warm(&mut self, cx: &mut Context<'_>) {
+        if let (Some(pages), true) = (self.state.pages(), self.page.is_none()) {
+            if let Poll::Ready(next) = pages.poll_next_unpin(cx) {
+                match next {
+                    Some(Ok(page)) => self.start_page(page),
+                    // Kept for the next poll of the stream, which yields it.
+                    Some(Err(err)) => self.pending_error = Some(err),
+                    None => self.finish(),
+                }
+            }
+        }
     }
 
     pub(crate) fn total_records(&self) -> Option<u64> {
@@ -553,6 +570,12 @@ impl<T: FromRow> Stream for Items<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
         let this = &mut *self;
+        if this.page.is_none()
+            && let Some(err) = this.pending_error.take()
+        {
+            this.finish();
+            return Poll::Ready(Some(Err(err)));
+        }
         loop {
             if this.remaining == Some(0) && !matches!(this.state, State::Finished) {
                 // The limit is reached: the position keeps pointing at what is left.

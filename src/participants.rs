@@ -311,6 +311,11 @@ impl<T: FromRow> ParticipantStream<T> {
         self.items.cursor()
     }
 
+    /// Starts fetching (with read-ahead, the task fills its pages) without taking an item.
+    pub(crate) fn warm(&mut self, cx: &mut Context<'_>) {
+        self.items.warm(cx);
+    }
+
     /// The webinar's `total_records` as Zoom last reported it, when it did.
     pub fn total_records(&self) -> Option<u64> {
         self.items.total_records()

@@ -125,6 +125,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
     {
         return usage(&format!("--to {to} is before --from {from}"));
     }
+    if args.demo_participants.is_some() && !args.demo {
+        return usage("--demo-participants needs --demo");
+    }
     if args.per_person && args.limit.is_some() {
         return usage("--limit counts connections and cannot be combined with --per-person");
     }

@@ -611,7 +611,8 @@ async fn many(
     let encoder = Encoder::new(args.format, tag_names, Participant::FIELDS);
     header(&encoder, output, fresh)?;
     let mut request = with_query_options!(client.webinars_participants(ids.to_vec()), args)
-        .concurrency(args.concurrency as usize);
+        .concurrency(args.concurrency as usize)
+        .ordered(true);
     for status in &args.status {
         request = request.status((*status).into());
     }

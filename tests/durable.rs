@@ -1,0 +1,313 @@
+//! Durable exports and interruptions, end to end: the binary against the fake Zoom.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use tokio::process::Command;
+use zoom_participants::fake::FakeZoom;
+
+const WEBINAR: &str = "95204914252";
+const OTHER_WEBINAR: &str = "111";
+
+async fn fake(ttl: Duration) -> FakeZoom {
+    FakeZoom::builder()
+        .webinar(WEBINAR, 3_000)
+        .webinar(OTHER_WEBINAR, 1_000)
+        .latency(Duration::from_millis(15))
+        .page_token_ttl(ttl)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn command(zoom: &FakeZoom) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zoom-participants"));
+    cmd.env_clear()
+        .env("ZOOM_BASE_URL", zoom.base_url())
+        .env("ZOOM_ACCESS_TOKEN", zoom.access_token())
+        .env("ZOOM_RATE_LIMIT", "off")
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(zoom: &FakeZoom, args: &[&str]) -> Output {
+    tokio::time::timeout(Duration::from_secs(60), command(zoom).args(args).output())
+        .await
+        .expect("the CLI finishes")
+        .expect("the CLI starts")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Starts the CLI and kills it (SIGKILL) after `after`.
+async fn kill_after(zoom: &FakeZoom, args: &[&str], after: Duration) {
+    let mut child = command(zoom).args(args).spawn().unwrap();
+    tokio::time::sleep(after).await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn kill_nine_at_any_moment_then_rerun_gives_the_exact_file() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    for (case, args) in [
+        vec!["--webinar", WEBINAR, "--page-size", "100"],
+        vec![
+            "--webinar",
+            WEBINAR,
+            "--webinar",
+            OTHER_WEBINAR,
+            "--page-size",
+            "100",
+            "--format",
+            "csv",
+        ],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let reference = dir.join(format!("reference-{case}"));
+        let target = dir.join(format!("export-{case}"));
+        let mut full = args.clone();
+        full.extend(["--output", reference.to_str().unwrap()]);
+        let out = run(&zoom, &full).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut durable = args.clone();
+        durable.extend(["--output", target.to_str().unwrap()]);
+        for kill in 0..6u64 {
+            kill_after(&zoom, &durable, Duration::from_millis(40 + kill * 37)).await;
+        }
+        let out = run(&zoom, &durable).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            std::fs::read(&reference).unwrap(),
+            "case {case}: byte-identical after kills and a rerun"
+        );
+    }
+    assert_eq!(
+        leftovers(&dir),
+        ["export-0", "export-1", "reference-0", "reference-1"],
+        "nothing else is left behind"
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_after_the_tokens_expired_re_walks_and_a_changed_list_is_refused() {
+    let zoom = fake(Duration::from_millis(300)).await;
+    let dir = tempdir();
+    let reference = dir.join("reference");
+    let target = dir.join("export");
+    let args = |path: &Path| {
+        vec![
+            "--webinar".to_owned(),
+            WEBINAR.to_owned(),
+            "--page-size".to_owned(),
+            "100".to_owned(),
+            "--output".to_owned(),
+            path.to_str().unwrap().to_owned(),
+        ]
+    };
+    let reference_args = args(&reference);
+    let refs: Vec<&str> = reference_args.iter().map(String::as_str).collect();
+    assert!(run(&zoom, &refs).await.status.success());
+    let export_args = args(&target);
+    let export: Vec<&str> = export_args.iter().map(String::as_str).collect();
+    kill_after(&zoom, &export, Duration::from_millis(200)).await;
+    assert!(dir.join("export.part.checkpoint").exists());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = zoom.request_count();
+    let out = run(&zoom, &export).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&target).unwrap(), std::fs::read(&reference).unwrap());
+    let rerun = &zoom.requests()[before..];
+    assert_eq!(
+        rerun[1].query_value("next_page_token"),
+        None,
+        "after the refused token, the re-walk starts at page 1"
+    );
+
+    // Interrupted again, then the webinar's rows change and the tokens expire: the rerun
+    // refuses to continue rather than mixing two lists.
+    std::fs::remove_file(&target).unwrap();
+    kill_after(&zoom, &export, Duration::from_millis(200)).await;
+    let kept = std::fs::read(dir.join("export.part")).unwrap();
+    zoom.set_seed(7);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let out = run(&zoom, &export).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("list changed"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert!(!target.exists());
+    let after = std::fs::read(dir.join("export.part")).unwrap();
+    assert!(
+        after.len() <= kept.len() && kept.starts_with(&after),
+        "nothing was added to what was written"
+    );
+}
+
+#[tokio::test]
+async fn another_command_on_the_same_file_is_a_usage_error_and_restart_starts_over() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    let target = dir.join("export");
+    let path = target.to_str().unwrap();
+    kill_after(
+        &zoom,
+        &["--webinar", WEBINAR, "--page-size", "100", "--output", path],
+        Duration::from_millis(150),
+    )
+    .await;
+    let before = zoom.request_count();
+    let out = run(&zoom, &["--webinar", WEBINAR, "--format", "csv", "--output", path]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("format was Ndjson and is now Csv"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--restart"));
+    assert_eq!(zoom.request_count(), before, "no request");
+    let out = run(
+        &zoom,
+        &["--webinar", WEBINAR, "--format", "csv", "--output", path, "--restart"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&target).unwrap();
+    assert_eq!(reader.headers().unwrap().get(0), Some("id"));
+    assert_eq!(reader.records().count(), 3_000, "one header and every row once");
+}
+
+#[tokio::test]
+async fn a_failure_before_any_row_leaves_an_existing_file_untouched() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    let target = dir.join("export");
+    std::fs::write(&target, "precious\n").unwrap();
+    let out = command(&zoom)
+        .env("ZOOM_ACCESS_TOKEN", "wrong-token-abcdef")
+        .args(["--webinar", WEBINAR, "--output", target.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    assert!(!stderr(&out).contains("wrong-token-abcdef"));
+    assert!(stderr(&out).contains("run the same command again"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn sigint_on_stdout_stops_at_a_page_end_with_a_hint_that_continues_exactly() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let child = command(&zoom)
+        .args(["--webinar", WEBINAR, "--page-size", "100"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pid = child.id().unwrap() as i32;
+    // SAFETY: kill(2) with a valid pid and signal.
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let token = err
+        .split("--resume-from ")
+        .nth(1)
+        .expect("a resume hint")
+        .trim()
+        .trim_matches('\'')
+        .to_owned();
+    let first = String::from_utf8(out.stdout).unwrap();
+    assert!(first.ends_with('\n'));
+    assert_eq!(first.lines().count() % 100, 0, "stopped at a page end");
+    let rest = run(&zoom, &["--webinar", WEBINAR, "--page-size", "100", "--resume-from", &token]).await;
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    let all = run(&zoom, &["--webinar", WEBINAR, "--page-size", "100"]).await;
+    let joined = [first.as_bytes(), &rest.stdout].concat();
+    assert_eq!(joined, all.stdout, "nothing lost, nothing repeated");
+}
+
+#[tokio::test]
+async fn a_request_budget_stops_resumably_with_exit_4() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    let target = dir.join("export");
+    let path = target.to_str().unwrap();
+    let args = ["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path];
+    let out = run(&zoom, &args).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("request budget of 3 requests"), "{}", stderr(&out));
+    assert_eq!(zoom.request_count(), 3);
+    let written = std::fs::read_to_string(dir.join("export.part")).unwrap();
+    assert_eq!(written.lines().count(), 900, "the three pages fetched are written");
+    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    assert_eq!(out.status.code(), Some(4));
+    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    assert_eq!(out.status.code(), Some(4));
+    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap().lines().count(), 3_000);
+    assert_eq!(zoom.request_count(), 10, "no page requested twice");
+}
+
+#[tokio::test]
+async fn bad_rate_limits_and_option_clashes_are_usage_errors_without_a_request() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    for args in [
+        vec!["--webinar", WEBINAR, "--rate-limit", "0"],
+        vec!["--webinar", WEBINAR, "--rate-limit", "fast"],
+        vec!["--webinar", WEBINAR, "--resume-from", ""],
+        vec!["--webinar", WEBINAR, "--demo-participants", "5"],
+        vec!["--webinar", WEBINAR, "--prefetch", "2305843009213693952"],
+        vec!["--from", "2026-03-01", "--to", "2026-02-01"],
+        vec!["--from", "2026-02-30", "--to", "2026-03-01"],
+    ] {
+        let out = run(&zoom, &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+    let out = command(&zoom)
+        .env("ZOOM_RATE_LIMIT", "-3")
+        .args(["--webinar", WEBINAR])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = command(&zoom)
+        .env("ZOOM_CLIENT_SECRET", "s3cret")
+        .env("ZOOM_CLIENT_ID", "id")
+        .env("ZOOM_ACCOUNT_ID", "acct")
+        .args(["--webinar", WEBINAR])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(zoom.request_count(), 0);
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "zoom-participants-durable-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
