@@ -104,9 +104,10 @@ impl Checkpoint {
             )));
         }
         if self.request != request {
+            // The saved name comes from a file: on one line, like every error.
             return Err(Error::Checkpoint(format!(
                 "the checkpoint belongs to another request ({}), not {request}",
-                self.request
+                crate::redact::one_line(&self.request, 300)
             )));
         }
         Ok(())
@@ -178,6 +179,7 @@ mod hex_digests {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
         let text = String::deserialize(d)?;
+        // `% 16`, not `is_multiple_of`: the crate's MSRV is 1.85.
         if text.len() % 16 != 0 || !text.is_ascii() {
             return Err(D::Error::custom("page digests are 16 hex digits each"));
         }

@@ -131,13 +131,18 @@ pub(crate) fn describe(err: &serde_json::Error) -> String {
         Category::Syntax => "is not valid JSON",
         Category::Eof => "ends before its JSON does",
         Category::Data => {
+            // serde_json writes "<message> at line L column C", and the message may quote
+            // the server's value: only its fixed ends are read. Our own custom message is
+            // the whole of it; an invalid type ends with what was expected.
             let text = err.to_string();
-            if text.contains(TOO_MANY_ROWS) {
+            let position = format!(" at line {} column {}", err.line(), err.column());
+            let message = text.strip_suffix(&position).unwrap_or(&text);
+            if message == TOO_MANY_ROWS {
                 return format!(
                     "holds more than {MAX_ROWS_PER_PAGE} rows (Zoom sends at most 300); refused"
                 );
             }
-            if text.contains(NOT_AN_OBJECT) {
+            if message.ends_with(&format!("expected {NOT_AN_OBJECT}")) {
                 "is not a JSON object"
             } else {
                 "has a value of an unexpected type in its envelope"

@@ -101,7 +101,13 @@ pub(super) async fn issue_token(
     let number = shared.token_requests.load(Ordering::SeqCst);
     let token = format!("fake-s2s-{number}-{:016x}", fastrand::u64(..));
     let lifetime = Duration::from_secs(shared.config.oauth_expires_in);
-    lock(&shared.issued).insert(token.clone(), Instant::now() + lifetime);
+    // A lifetime beyond what the clock can hold (`expires_in` up to u64::MAX) means a
+    // token that does not expire, not a panic in the handler.
+    let now = Instant::now();
+    let expires = now
+        .checked_add(lifetime)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
+    lock(&shared.issued).insert(token.clone(), expires);
     (
         [(header::CONTENT_TYPE, "application/json")],
         json!({

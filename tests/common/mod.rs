@@ -131,3 +131,90 @@ pub fn normalized(values: Vec<Value>) -> Vec<Value> {
         })
         .collect()
 }
+
+/// A raw HTTP/1.1 server on 127.0.0.1 for answers wiremock cannot script (state across
+/// requests, paused time): each connection gets one answer, then is closed.
+pub struct RawServer {
+    pub addr: std::net::SocketAddr,
+    /// The request target (path and query) of every request, in order.
+    pub targets: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RawServer {
+    /// The API base to give `ClientBuilder::base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v2", self.addr)
+    }
+
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a [`RawServer`] on the current runtime; `respond` maps a request target to the
+/// whole response (see [`http_response`]).
+pub async fn raw_server<F>(respond: F) -> RawServer
+where
+    F: Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let targets = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let respond = std::sync::Arc::new(respond);
+    let log = targets.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let respond = respond.clone();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
+                let target = text.split(' ').nth(1).unwrap_or("").to_owned();
+                log.lock().unwrap().push(target.clone());
+                let answer = respond(&target);
+                let _ = socket.write_all(&answer).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    RawServer {
+        addr,
+        targets,
+        task,
+    }
+}
+
+/// A complete HTTP/1.1 response that closes the connection.
+pub fn http_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
