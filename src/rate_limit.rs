@@ -93,7 +93,6 @@ pub(crate) enum Label {
     /// The participants endpoint: per second.
     Heavy,
     /// The webinar list: per minute.
-    #[allow(dead_code)] // until `Client::webinars` (the Dashboard webinar list) lands
     ResourceIntensive,
 }
 

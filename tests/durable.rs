@@ -132,7 +132,10 @@ async fn a_rerun_after_the_tokens_expired_re_walks_and_a_changed_list_is_refused
     let before = zoom.request_count();
     let out = run(&zoom, &export).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&target).unwrap(), std::fs::read(&reference).unwrap());
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(&reference).unwrap()
+    );
     let rerun = &zoom.requests()[before..];
     assert_eq!(
         rerun[1].query_value("next_page_token"),
@@ -172,20 +175,40 @@ async fn another_command_on_the_same_file_is_a_usage_error_and_restart_starts_ov
     )
     .await;
     let before = zoom.request_count();
-    let out = run(&zoom, &["--webinar", WEBINAR, "--format", "csv", "--output", path]).await;
+    let out = run(
+        &zoom,
+        &["--webinar", WEBINAR, "--format", "csv", "--output", path],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("format was Ndjson and is now Csv"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("format was Ndjson and is now Csv"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("--restart"));
     assert_eq!(zoom.request_count(), before, "no request");
     let out = run(
         &zoom,
-        &["--webinar", WEBINAR, "--format", "csv", "--output", path, "--restart"],
+        &[
+            "--webinar",
+            WEBINAR,
+            "--format",
+            "csv",
+            "--output",
+            path,
+            "--restart",
+        ],
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let mut reader = csv::Reader::from_path(&target).unwrap();
     assert_eq!(reader.headers().unwrap().get(0), Some("id"));
-    assert_eq!(reader.records().count(), 3_000, "one header and every row once");
+    assert_eq!(
+        reader.records().count(),
+        3_000,
+        "one header and every row once"
+    );
 }
 
 #[tokio::test]
@@ -203,7 +226,11 @@ async fn a_failure_before_any_row_leaves_an_existing_file_untouched() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
     assert!(!stderr(&out).contains("wrong-token-abcdef"));
-    assert!(stderr(&out).contains("run the same command again"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("run the same command again"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[tokio::test]
@@ -237,7 +264,18 @@ async fn sigint_on_stdout_stops_at_a_page_end_with_a_hint_that_continues_exactly
     let first = String::from_utf8(out.stdout).unwrap();
     assert!(first.ends_with('\n'));
     assert_eq!(first.lines().count() % 100, 0, "stopped at a page end");
-    let rest = run(&zoom, &["--webinar", WEBINAR, "--page-size", "100", "--resume-from", &token]).await;
+    let rest = run(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "100",
+            "--resume-from",
+            &token,
+        ],
+    )
+    .await;
     assert!(rest.status.success(), "{}", stderr(&rest));
     let all = run(&zoom, &["--webinar", WEBINAR, "--page-size", "100"]).await;
     let joined = [first.as_bytes(), &rest.stdout].concat();
@@ -250,20 +288,79 @@ async fn a_request_budget_stops_resumably_with_exit_4() {
     let dir = tempdir();
     let target = dir.join("export");
     let path = target.to_str().unwrap();
-    let args = ["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path];
+    let args = [
+        "--webinar",
+        WEBINAR,
+        "--page-size",
+        "300",
+        "--max-requests",
+        "3",
+        "--output",
+        path,
+    ];
     let out = run(&zoom, &args).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(stderr(&out).contains("request budget of 3 requests"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("request budget of 3 requests"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(zoom.request_count(), 3);
     let written = std::fs::read_to_string(dir.join("export.part")).unwrap();
-    assert_eq!(written.lines().count(), 900, "the three pages fetched are written");
-    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    assert_eq!(
+        written.lines().count(),
+        900,
+        "the three pages fetched are written"
+    );
+    let out = run(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "300",
+            "--max-requests",
+            "3",
+            "--output",
+            path,
+        ],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(4));
-    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    let out = run(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "300",
+            "--max-requests",
+            "3",
+            "--output",
+            path,
+        ],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(4));
-    let out = run(&zoom, &["--webinar", WEBINAR, "--page-size", "300", "--max-requests", "3", "--output", path]).await;
+    let out = run(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "300",
+            "--max-requests",
+            "3",
+            "--output",
+            path,
+        ],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(&target).unwrap().lines().count(), 3_000);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap().lines().count(),
+        3_000
+    );
     assert_eq!(zoom.request_count(), 10, "no page requested twice");
 }
 
