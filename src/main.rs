@@ -1,8 +1,48 @@
 //! `zoom-participants`: a webinar's participants as NDJSON or CSV, from Zoom or a demo.
+//!
+//! The entry point is written by hand (`no_main`) for one reason: the standard library's
+//! start-up quietly puts `/dev/null` on a closed standard output, so a run with `>&-` would
+//! drop every row and report success. Here the closed descriptors are noted first (and
+//! still filled with `/dev/null`, so that no socket or file can take their number).
+#![no_main]
 
 mod cli;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    cli::run().await
+use std::ffi::{c_char, c_int};
+use std::fs::OpenOptions;
+use std::os::fd::IntoRawFd;
+
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+    let closed = closed_standard_descriptors();
+    cli::STDOUT_CLOSED.store(closed[1], std::sync::atomic::Ordering::SeqCst);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            cli::say(&format!("error: cannot start the async runtime: {err}"));
+            return 1;
+        }
+    };
+    let code = runtime.block_on(cli::run());
+    // Background tasks (a progress display, a read-ahead) must not hold the exit up.
+    runtime.shutdown_background();
+    c_int::from(code)
+}
+
+/// Which of standard input, output and error were closed at start; each closed one is
+/// opened on `/dev/null` (the lowest free descriptor is the one just found closed).
+fn closed_standard_descriptors() -> [bool; 3] {
+    let mut closed = [false; 3];
+    for (fd, is_closed) in closed.iter_mut().enumerate() {
+        *is_closed = cfg!(target_os = "linux")
+            && std::fs::symlink_metadata(format!("/proc/self/fd/{fd}")).is_err();
+        if *is_closed && let Ok(null) = OpenOptions::new().read(true).write(true).open("/dev/null")
+        {
+            let _ = null.into_raw_fd();
+        }
+    }
+    closed
 }

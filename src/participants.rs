@@ -4,8 +4,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::stream::{FusedStream, Stream, StreamExt};
+use futures::stream::{BoxStream, FusedStream, Stream, StreamExt};
 
+use crate::attendance::Attendance;
 use crate::checkpoint::Checkpoint;
 use crate::client::Client;
 use crate::encode::webinar_segment;
@@ -324,6 +325,17 @@ impl<T: FromRow> ParticipantStream<T> {
     /// How many pages this stream has received so far.
     pub fn pages_received(&self) -> u64 {
         self.items.pages_received()
+    }
+}
+
+impl ParticipantStream<Participant> {
+    /// One [`Attendance`] per person instead of one row per connection; see
+    /// [`attendance`](crate::attendance) for the identity rule and the time attended (the
+    /// union of a person's intervals; a connection without `leave_time` counts to the
+    /// latest instant seen). It reads every row before yielding, in order of each person's
+    /// first row; memory grows with the number of people, not rows. An error ends it.
+    pub fn attendance(self) -> BoxStream<'static, Result<Attendance>> {
+        crate::attendance::attendance(self, None).boxed()
     }
 }
 

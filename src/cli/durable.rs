@@ -35,7 +35,7 @@ pub struct State<P> {
 
 /// The output of a run.
 pub struct Output {
-    out: BufWriter<Sink>,
+    out: BufWriter<File>,
     /// Bytes written (for a durable export: the size of the in-progress file).
     bytes: u64,
     durable: Option<Durable>,
@@ -65,12 +65,22 @@ pub enum OpenError {
 }
 
 impl Output {
-    pub fn stdout() -> Output {
-        Output {
-            out: BufWriter::with_capacity(1 << 18, Sink::Stdout(io::stdout())),
+    /// Standard output, written through a handle of its own (Rust's `Stdout` would
+    /// silently swallow every write to a closed descriptor and report success).
+    pub fn stdout() -> io::Result<Output> {
+        use std::os::fd::AsFd;
+        if super::STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(io::Error::other("standard output is closed"));
+        }
+        let handle = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| io::Error::new(e.kind(), format!("standard output is closed ({e})")))?;
+        Ok(Output {
+            out: BufWriter::with_capacity(1 << 18, File::from(handle)),
             bytes: 0,
             durable: None,
-        }
+        })
     }
 
     /// A durable export to `target`, resumed from its checkpoint when one was left by
@@ -100,7 +110,7 @@ impl Output {
             }
         };
         let durable = |file: File, bytes: u64| Output {
-            out: BufWriter::with_capacity(1 << 18, Sink::File(file)),
+            out: BufWriter::with_capacity(1 << 18, file),
             bytes,
             durable: Some(Durable {
                 target: target.to_owned(),
@@ -174,7 +184,7 @@ impl Output {
         };
         let sync = durable.last_sync.elapsed() >= SYNC_EVERY;
         if sync {
-            self.out.get_ref().sync()?;
+            self.out.get_ref().sync_data()?;
             durable.last_sync = Instant::now();
         }
         let state = State {
@@ -199,7 +209,7 @@ impl Output {
     pub fn finish(mut self) -> io::Result<()> {
         self.out.flush()?;
         if let Some(durable) = self.durable.take() {
-            self.out.get_ref().sync()?;
+            self.out.get_ref().sync_data()?;
             fs::rename(&durable.part, &durable.target)?;
             let _ = fs::remove_file(&durable.checkpoint);
             if let Some(dir) = durable
@@ -218,38 +228,6 @@ impl Output {
     /// Where a durable export's in-progress file is, for messages.
     pub fn part_path(&self) -> Option<&Path> {
         self.durable.as_ref().map(|d| d.part.as_path())
-    }
-}
-
-/// Standard output or the in-progress file.
-enum Sink {
-    Stdout(io::Stdout),
-    File(File),
-}
-
-impl Sink {
-    /// Makes what was written durable (files only).
-    fn sync(&self) -> io::Result<()> {
-        match self {
-            Sink::Stdout(_) => Ok(()),
-            Sink::File(file) => file.sync_data(),
-        }
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Sink::Stdout(out) => out.write(buf),
-            Sink::File(file) => file.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Sink::Stdout(out) => out.flush(),
-            Sink::File(file) => file.flush(),
-        }
     }
 }
 

@@ -7,7 +7,7 @@ mod run;
 mod text;
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::Parser;
@@ -15,7 +15,7 @@ use zoom_participants::fake::FakeZoom;
 use zoom_participants::{Client, Error, RateLimit};
 
 use args::{Args, Rate};
-use text::say;
+pub use text::say;
 
 /// The demo webinar's ID.
 const DEMO_WEBINAR: &str = "95204914252";
@@ -65,15 +65,22 @@ impl Failure {
     }
 }
 
-pub async fn run() -> ExitCode {
+/// Whether standard output was closed when the process started (set by `main`).
+pub static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the command line; returns the exit code.
+pub async fn run() -> u8 {
+    // A reader that goes away must be an EPIPE error to handle, not a SIGPIPE that kills
+    // the process (the hand-written `main` does not set SIGPIPE aside as std's would).
+    let _pipe = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe());
     let args = Args::parse();
     match execute(args).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(failure) => {
             if !failure.message.is_empty() {
                 say(&format!("error: {}", failure.message));
             }
-            ExitCode::from(failure.code)
+            failure.code
         }
     }
 }

@@ -101,6 +101,10 @@ fn listen_for_signals() -> Arc<Notify> {
         ) else {
             return;
         };
+        // A file over RLIMIT_FSIZE (a full quota) would kill the process with SIGXFSZ
+        // before it could keep its checkpoint; handled, the write fails with EFBIG and the
+        // run ends with one line like any full disk.
+        let _file_size = signal(SignalKind::from_raw(25));
         let number = tokio::select! {
             _ = int.recv() => 2,
             _ = term.recv() => 15,
@@ -122,10 +126,14 @@ fn interrupted() -> Option<i32> {
 const BROKEN_PIPE: u8 = u8::MAX;
 
 fn write_failure(err: io::Error, output: &Output) -> Failure {
-    if err.kind() == io::ErrorKind::BrokenPipe && !output.is_durable() {
+    output_failure(err, output.is_durable())
+}
+
+fn output_failure(err: io::Error, durable: bool) -> Failure {
+    if err.kind() == io::ErrorKind::BrokenPipe && !durable {
         return Failure::new(BROKEN_PIPE, "");
     }
-    let rerun = if output.is_durable() {
+    let rerun = if durable {
         "; rows written so far are kept: run the same command again to continue"
     } else {
         ""
@@ -147,7 +155,10 @@ pub async fn export(args: &Args, client: &Client) -> Result<(), Failure> {
     let ids = webinar_ids(args)?;
     let fingerprint = request_fingerprint(args, &ids);
     let (mut output, mut progress) = match &args.output {
-        None => (Output::stdout(), Progress::default()),
+        None => (
+            Output::stdout().map_err(|e| output_failure(e, false))?,
+            Progress::default(),
+        ),
         Some(path) => match Output::durable::<Progress>(path, fingerprint, args.restart) {
             Ok(Opened::Fresh(output)) => (output, Progress::default()),
             Ok(Opened::Resumed(output, progress)) => {
@@ -200,9 +211,7 @@ fn finish(end: End, mut output: Output, progress: &Progress) -> Result<(), Failu
         .unwrap_or_default();
     match end {
         End::Done => {
-            output
-                .finish()
-                .map_err(|e| write_failure(e, &Output::stdout()))?;
+            output.finish().map_err(|e| output_failure(e, durable))?;
             Ok(())
         }
         End::Signal(signal) => {
