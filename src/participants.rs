@@ -153,6 +153,7 @@ pub struct ParticipantsRequest {
     client: Client,
     id: String,
     options: Options,
+    criteria: Criteria,
     start: Start,
 }
 
@@ -162,6 +163,7 @@ impl ParticipantsRequest {
             client,
             id,
             options: Options::default(),
+            criteria: Criteria::default(),
             start: Start::First,
         }
     }
@@ -225,16 +227,37 @@ impl ParticipantsRequest {
         self
     }
 
+    /// Keeps only participants with this status, as [`ParticipantStream::status`] (here
+    /// as on [`WebinarsRequest::status`](crate::WebinarsRequest::status)).
+    pub fn status(mut self, status: Status) -> Self {
+        self.criteria.add_status(status);
+        self
+    }
+
+    /// Keeps only participants with this role, as [`ParticipantStream::role`].
+    pub fn role(mut self, role: Role) -> Self {
+        self.criteria.add_role(role);
+        self
+    }
+
     /// The participants one by one. Lazy: nothing is requested before the first poll.
     pub fn stream(self) -> ParticipantStream {
-        ParticipantStream::from_plan(self.plan())
+        self.stream_of()
     }
 
     /// The participants one by one as [`RawRow`]s: each row's JSON exactly as Zoom sent
     /// it, for pipelines that forward JSON. Filters, limit, read-ahead and checkpoints
     /// work as for [`stream`](ParticipantsRequest::stream).
     pub fn stream_raw(self) -> ParticipantStream<RawRow> {
-        ParticipantStream::from_plan(self.plan())
+        self.stream_of()
+    }
+
+    fn stream_of<T: FromRow>(self) -> ParticipantStream<T> {
+        let criteria = self.criteria.clone();
+        let mut stream = ParticipantStream::from_plan(self.plan());
+        // Filters added on the stream later widen or narrow these, as if added there.
+        stream.criteria = criteria;
+        stream
     }
 
     /// The participants page by page, each with its token and `total_records`, for
@@ -246,7 +269,7 @@ impl ParticipantsRequest {
 
     fn plan(self) -> Plan {
         self.options
-            .plan(&self.client, &self.id, self.start, &Criteria::default())
+            .plan(&self.client, &self.id, self.start, &self.criteria)
     }
 }
 
