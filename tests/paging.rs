@@ -157,6 +157,28 @@ async fn filters_give_exact_subsets() {
         expect(&|v| v["status"] == "in_meeting" && v["role"] == "attendee")
     );
     assert_eq!(both, ["id-0", "id-3"]);
+
+    // The same filters on the request, or split between request and stream.
+    let on_request = client(&server)
+        .webinar_participants(WEBINAR)
+        .status(Status::InMeeting)
+        .stream()
+        .role(Role::Attendee);
+    assert_eq!(
+        ids(on_request.try_collect().await.unwrap()),
+        ["id-0", "id-3"]
+    );
+    let raw: Vec<String> = client(&server)
+        .webinar_participants(WEBINAR)
+        .status(Status::InMeeting)
+        .role(Role::Attendee)
+        .stream_raw()
+        .map_ok(|row| row.as_str().to_owned())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(raw.len(), 2);
+    assert!(raw[0].contains("\"id\":\"id-0\"") && raw[1].contains("\"id\":\"id-3\""));
 }
 
 #[tokio::test]
