@@ -87,8 +87,10 @@ async fn kill_nine_at_any_moment_then_rerun_gives_the_exact_file() {
         assert!(out.status.success(), "{}", stderr(&out));
         let mut durable = args.clone();
         durable.extend(["--output", target.to_str().unwrap()]);
-        for kill in 0..6u64 {
-            kill_after(&zoom, &durable, Duration::from_millis(40 + kill * 37)).await;
+        // Ten random moments, from before the first row to near the end.
+        for _ in 0..10 {
+            let after = Duration::from_millis(fastrand::u64(20..400));
+            kill_after(&zoom, &durable, after).await;
         }
         let out = run(&zoom, &durable).await;
         assert!(out.status.success(), "{}", stderr(&out));
@@ -280,6 +282,58 @@ async fn sigint_on_stdout_stops_at_a_page_end_with_a_hint_that_continues_exactly
     let all = run(&zoom, &["--webinar", WEBINAR, "--page-size", "100"]).await;
     let joined = [first.as_bytes(), &rest.stdout].concat();
     assert_eq!(joined, all.stdout, "nothing lost, nothing repeated");
+}
+
+#[tokio::test]
+async fn sigterm_on_a_durable_export_keeps_its_checkpoint_and_the_rerun_finishes() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    let reference = dir.join("reference");
+    let target = dir.join("export");
+    let args = |path: &Path| {
+        vec![
+            "--webinar".to_owned(),
+            WEBINAR.to_owned(),
+            "--page-size".to_owned(),
+            "100".to_owned(),
+            "--resume-from".to_owned(),
+            "ignored-when-a-checkpoint-exists".to_owned(),
+            "--output".to_owned(),
+            path.to_str().unwrap().to_owned(),
+        ]
+    };
+    // A durable run may start at a saved token: the file then holds what follows it.
+    let mut plain = args(&reference);
+    plain.drain(4..6);
+    let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+    assert!(run(&zoom, &plain).await.status.success());
+    let mut durable = args(&target);
+    durable.drain(4..6);
+    let durable: Vec<&str> = durable.iter().map(String::as_str).collect();
+    let child = command(&zoom).args(&durable).spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    assert!(dir.join("export.part.checkpoint").exists());
+    // With a checkpoint, --resume-from is refused; without it, the rerun continues.
+    let with_token = args(&target);
+    let with_token: Vec<&str> = with_token.iter().map(String::as_str).collect();
+    let out = run(&zoom, &with_token).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = run(&zoom, &durable).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(&reference).unwrap()
+    );
 }
 
 #[tokio::test]

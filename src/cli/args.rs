@@ -123,8 +123,8 @@ pub struct Args {
     #[arg(long, value_name = "URL", default_value = zoom_participants::DEFAULT_TOKEN_URL)]
     pub token_url: String,
 
-    /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Per-request timeout in seconds (1..=86400).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 
     /// Pages to fetch ahead while the current one is written (0..=64).

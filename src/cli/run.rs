@@ -417,7 +417,7 @@ async fn run(
         )
         .await;
     }
-    if ids.len() == 1 && !args.per_person && args.output.is_none() {
+    if ids.len() == 1 && !args.per_person {
         return one_webinar(args, client, &ids[0], output, progress, fresh, notify).await;
     }
     let tagged = ids.len() > 1;
@@ -478,8 +478,10 @@ async fn one_webinar(
     notify: &Notify,
 ) -> Result<End, Failure> {
     let mut request = with_query_options!(client.webinar_participants(id), args);
-    if let Some(token) = &args.resume_from {
-        request = request.resume_from(token);
+    match (&progress.one, &args.resume_from) {
+        (Some(checkpoint), _) => request = request.resume(checkpoint.clone()),
+        (None, Some(token)) => request = request.resume_from(token),
+        (None, None) => {}
     }
     let encoder = Encoder::new(args.format, Vec::new(), Participant::FIELDS);
     header(&encoder, output, fresh)?;
