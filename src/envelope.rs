@@ -295,6 +295,13 @@ impl Digest {
         self.0 = h;
     }
 
+    /// `chain` extended by one page's digest: one value stands for every page so far.
+    pub fn chain(chain: u64, page: u64) -> u64 {
+        let mut digest = Digest(chain);
+        digest.add(&page.to_le_bytes());
+        digest.value()
+    }
+
     pub fn value(self) -> u64 {
         self.0
     }

@@ -109,10 +109,11 @@ pub enum Error {
     /// Resuming re-walked the pages already done and found one that is not what it was:
     /// the list changed (as a live webinar's does), so continuing would repeat or skip rows.
     #[error(
-        "the list changed since the checkpoint was taken (page {page} differs): resuming would repeat or skip rows; start over"
+        "the list changed since the checkpoint was taken (found at page {page}): resuming would repeat or skip rows; start over"
     )]
     ListChanged {
-        /// The first page found different (1-based).
+        /// The page (1-based) at which the difference was found: the pages done are checked
+        /// together, after the last of them; the page in progress, by itself.
         page: u64,
     },
 

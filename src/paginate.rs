@@ -264,24 +264,27 @@ async fn resume(walker: &mut Walker, position: &Position) -> Result<Fetched> {
         }
     }
     tracing::info!(
-        pages = position.pages.len(),
+        pages = position.pages_done,
         "the saved page token has expired: re-walking the pages already done (each counts against the daily budget)"
     );
     let mut token = None;
     let mut received = None;
-    for (index, expected) in position.pages.iter().enumerate() {
-        let page = index + 1;
+    let mut chain = Position::default().pages_digest;
+    for page in 1..=position.pages_done {
         let raw = walker.page(token.clone()).await?;
-        if all_rows_digest(&raw, raw.rows.len()) != Some(*expected) {
-            return Err(Error::ListChanged { page: page as u64 });
-        }
+        let digest = all_rows_digest(&raw, raw.rows.len()).unwrap_or_default();
+        chain = Digest::chain(chain, digest);
         received = Some(Utc::now());
         token = raw.next_page_token.clone();
         if token.is_none() || walker.repeats(&token) {
-            return Err(Error::ListChanged {
-                page: page as u64 + 1,
-            });
+            // The list ends (or loops) before the page the checkpoint was on.
+            return Err(Error::ListChanged { page: page + 1 });
         }
+    }
+    if chain != position.pages_digest {
+        return Err(Error::ListChanged {
+            page: position.pages_done,
+        });
     }
     let raw = walker.page(token.clone()).await?;
     in_progress(raw, position, token, received)
@@ -297,7 +300,7 @@ fn in_progress(
     let skip = usize::try_from(position.rows_done).unwrap_or(usize::MAX);
     if skip > 0 && all_rows_digest(&raw, skip) != Some(position.rows_digest) {
         return Err(Error::ListChanged {
-            page: position.pages.len() as u64 + 1,
+            page: position.pages_done + 1,
         });
     }
     Ok(Fetched {
@@ -510,7 +513,8 @@ impl<T: FromRow> Items<T> {
         let Some(page) = self.page.take() else {
             return;
         };
-        self.position.pages.push(self.digest.value());
+        self.position.pages_done += 1;
+        self.position.pages_digest = Digest::chain(self.position.pages_digest, self.digest.value());
         self.digest = Digest::default();
         self.position.rows_done = 0;
         self.position.rows_digest = 0;
