@@ -386,3 +386,84 @@ async fn a_full_disk_keeps_whole_rows_and_the_rerun_finishes_the_exact_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn memory_stays_bounded_by_the_client_whatever_the_page_holds() {
+    // A 30 MiB page (under the 32 MiB cap) of 9,000 rows, then a next page that never comes:
+    // while the CLI waits for it, its peak memory is read from /proc.
+    let row = format!(r#"{{"id":"x","user_name":"{}"}}"#, "n".repeat(3_600));
+    let rows = vec![row.as_str(); 9_000].join(",");
+    let body = format!(r#"{{"next_page_token":"t2","participants":[{rows}]}}"#);
+    assert!(body.len() > 30 << 20 && body.len() < 32 << 20);
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(PARTICIPANTS_PATH))
+        .and(query_param_is_missing("next_page_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(PARTICIPANTS_PATH))
+        .and(query_param("next_page_token", "t2"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(120)))
+        .mount(&server)
+        .await;
+    let mut child = command(&format!("{}/v2", server.uri()), TOKEN)
+        .args(["--webinar", WEBINAR])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let mut peak_kib = 0u64;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        peak_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(peak_kib);
+        let asked = server.received_requests().await.unwrap_or_default().len();
+        if asked >= 2 {
+            break;
+        }
+    }
+    let _ = child.start_kill();
+    eprintln!("peak RSS of the CLI: {peak_kib} KiB");
+    assert!(peak_kib > 0, "read the child's peak memory");
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
+}
+
+#[tokio::test]
+async fn the_rate_limit_flag_holds_in_every_one_second_window_and_wins_over_the_variable() {
+    let zoom = FakeZoom::builder()
+        .webinar(WEBINAR, 45)
+        .start()
+        .await
+        .unwrap();
+    let mut cmd = command(&zoom.base_url(), zoom.access_token());
+    cmd.env("ZOOM_RATE_LIMIT", "1000").args([
+        "--webinar",
+        WEBINAR,
+        "--page-size",
+        "1",
+        "--rate-limit",
+        "15",
+    ]);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let times: Vec<std::time::Instant> = zoom.requests().into_iter().map(|r| r.at).collect();
+    assert_eq!(times.len(), 45);
+    let busiest = times
+        .iter()
+        .map(|start| {
+            times
+                .iter()
+                .filter(|t| **t >= *start && t.duration_since(*start) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(busiest <= 16, "{busiest} requests in one second at 15/s");
+    assert!(busiest >= 10, "the limit is used, not undercut: {busiest}");
+}
