@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -48,9 +48,13 @@ impl Instance {
             ("webinar_uuid", self.uuid.clone().into()),
             ("webinar_id", self.id.into()),
             ("webinar_topic", self.topic.clone().into()),
+            // As the list writes instants (`2026-01-07T17:00:00Z`), not chrono's default
+            // `+00:00`: the same text as the instance's `start_time` in `--list-webinars`.
             (
                 "webinar_start_time",
-                self.start_time.map(|t| t.to_rfc3339()).into(),
+                self.start_time
+                    .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                    .into(),
             ),
         ])
     }
@@ -455,8 +459,14 @@ macro_rules! with_query_options {
         let mut request = $request
             .page_size(args.page_size)
             .prefetch(usize::from(args.prefetch));
-        if let Some(kind) = args.webinar_type {
-            request = request.webinar_type(kind.into());
+        // The instances of a period are past webinars: their participants are asked for
+        // with `type=past` (Zoom's default is live) unless `--type` says otherwise.
+        let kind = args
+            .webinar_type
+            .map(WebinarType::from)
+            .or(args.from.map(|_| WebinarType::Past));
+        if let Some(kind) = kind {
+            request = request.webinar_type(kind);
         }
         if args.include_registrant_id {
             request = request.include_registrant_id();

@@ -25,7 +25,7 @@ use chrono::{DateTime, Months, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::tokens::encode_page_token;
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecordedRequest, Shared, lock, zoom_error};
+use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecordedRequest, Shared, arrival, lock, zoom_error};
 
 /// One webinar instance in the fake's Dashboard webinar list.
 ///
@@ -282,7 +282,7 @@ pub(super) async fn list(
     let request = RecordedRequest {
         path: uri.path().to_owned(),
         query,
-        at: Instant::now(),
+        at: arrival(),
     };
     lock(&shared.list_requests).push(request.clone());
     if !shared.authorized(&headers) {

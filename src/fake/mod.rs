@@ -130,7 +130,8 @@ pub struct RecordedRequest {
     pub path: String,
     /// The query pairs, decoded, in order.
     pub query: Vec<(String, String)>,
-    /// When it arrived.
+    /// When it arrived, by tokio's clock (the same as the system's, unless a test paused
+    /// tokio's time: then the paused clock, which is what the client's waits follow too).
     pub at: Instant,
 }
 
@@ -339,6 +340,12 @@ struct Catalog {
     /// The Dashboard webinar list.
     listed: Vec<FakeWebinar>,
     seed: u64,
+}
+
+/// Now by tokio's clock: what requests are stamped with and what the list's per-minute
+/// window counts in, so that a test under paused time sees the time its client sees.
+fn arrival() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

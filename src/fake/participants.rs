@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -14,7 +13,8 @@ use futures::StreamExt as _;
 
 use super::tokens::encode_page_token;
 use super::{
-    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, RecordedRequest, Shared, data, lock, zoom_error,
+    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, RecordedRequest, Shared, arrival, data, lock,
+    zoom_error,
 };
 use crate::model::Participant;
 
@@ -68,7 +68,7 @@ pub(super) async fn participants(
     let request = RecordedRequest {
         path: uri.path().to_owned(),
         query,
-        at: Instant::now(),
+        at: arrival(),
     };
     lock(&shared.requests).push(request.clone());
     let config = &shared.config;
