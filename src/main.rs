@@ -4,7 +4,9 @@
 //! start-up quietly puts `/dev/null` on a closed standard output, so a run with `>&-` would
 //! drop every row and report success. Here the closed descriptors are noted first (and
 //! still filled with `/dev/null`, so that no socket or file can take their number).
-#![no_main]
+#![cfg_attr(not(test), no_main)]
+// The unit-test build has the harness's `main`, so the command line is not reached there.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod cli;
 
@@ -12,6 +14,7 @@ use std::ffi::{c_char, c_int};
 use std::fs::OpenOptions;
 use std::os::fd::IntoRawFd;
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let closed = closed_standard_descriptors();

@@ -73,7 +73,10 @@ pub async fn run() -> u8 {
     // A reader that goes away must be an EPIPE error to handle, not a SIGPIPE that kills
     // the process (the hand-written `main` does not set SIGPIPE aside as std's would).
     let _pipe = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe());
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => return usage_error(err),
+    };
     match execute(args).await {
         Ok(()) => 0,
         Err(failure) => {
@@ -112,6 +115,38 @@ async fn execute(args: Args) -> Result<(), Failure> {
     result
 }
 
+/// Help and version go to standard output; a usage error is one line on standard error
+/// (clap's own rendering adds a blank line and a tip), exit 2.
+fn usage_error(err: clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    use std::io::Write;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(std::io::stdout().lock(), "{}", err.render());
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                USAGE
+            } else {
+                0
+            }
+        }
+        _ => {
+            // The message is the first paragraph (it may name the missing arguments on
+            // lines of their own); the usage and the tip after it are left to --help.
+            let rendered = err.render().to_string();
+            let line = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            say(&format!("{line} (see --help)"));
+            USAGE
+        }
+    }
+}
+
 /// What clap cannot check: exit 2, before any request.
 fn check_usage(args: &Args) -> Result<(), Failure> {
     let usage = |m: &str| Err(Failure::new(USAGE, m));
@@ -134,6 +169,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
     }
     if args.demo_participants.is_some() && !args.demo {
         return usage("--demo-participants needs --demo");
+    }
+    if args.from.is_some() && matches!(args.webinar_type, Some(args::TypeArg::Live)) {
+        return usage("--from/--to export past webinar instances; --type live does not apply");
     }
     if args.per_person && args.limit.is_some() {
         return usage("--limit counts connections and cannot be combined with --per-person");

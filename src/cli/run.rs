@@ -399,7 +399,9 @@ async fn run(
                     })
                 })
                 .collect();
-            progress.instances = Some(instances);
+            // Saved at once: the list costs Resource-intensive calls (10 a minute on Pro),
+            // and a rerun must not spend them again.
+            save(output, progress, |p| p.instances = Some(instances))?;
         }
         let instances = progress.instances.clone().unwrap_or_default();
         let tags: HashMap<String, Tags> = instances
