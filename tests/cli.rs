@@ -456,3 +456,25 @@ async fn limit_caps_the_total_across_several_webinars() {
         "no page past the one holding the 15th"
     );
 }
+
+#[tokio::test]
+async fn ndjson_is_byte_for_byte_what_the_fake_served_exotic_rows_included() {
+    let zoom = fake(700).await;
+    let out = run(command(&zoom), &["--webinar", WEBINAR]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected: String = zoom
+        .expected_participants(WEBINAR, false)
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap() + "\n")
+        .collect();
+    assert!(
+        expected.contains("123456789012345678901234567890"),
+        "big numbers served"
+    );
+    assert!(expected.contains("\\u0001"), "escapes served");
+    assert!(
+        expected.contains("1.50"),
+        "number texts a Value would change served"
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+}
