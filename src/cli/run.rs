@@ -10,8 +10,8 @@ use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Error, FromRow, Participant, RawRow, Result as ZoomResult,
-    Webinar, WebinarType, WebinarsCheckpoint, attendance,
+    Attendance, Checkpoint, Client, Error, FromRow, Participant, ParticipantStream, RawRow,
+    Result as ZoomResult, Webinar, WebinarListStream, WebinarType, WebinarsCheckpoint,
 };
 
 use super::args::{Args, Format};
@@ -352,32 +352,9 @@ async fn run(
             }
             return match args.format {
                 Format::Ndjson => {
-                    let stream = request.stream_raw();
-                    pump_one(
-                        stream,
-                        output,
-                        progress,
-                        notify,
-                        |row, out| {
-                            encoder.raw(row, &Tags::default(), out);
-                            Ok(())
-                        },
-                        |s| s.checkpoint(),
-                    )
-                    .await
+                    pump_one(request.stream_raw(), &encoder, output, progress, notify).await
                 }
-                Format::Csv => {
-                    let stream = request.stream();
-                    pump_one(
-                        stream,
-                        output,
-                        progress,
-                        notify,
-                        |row, out| encoder.typed(row, &Tags::default(), out),
-                        |s| s.checkpoint(),
-                    )
-                    .await
-                }
+                Format::Csv => pump_one(request.stream(), &encoder, output, progress, notify).await,
             };
         }
         if progress.instances.is_none() {
@@ -476,6 +453,12 @@ macro_rules! with_query_options {
         if let Some(limit) = args.limit {
             request = request.limit(limit);
         }
+        for status in &args.status {
+            request = request.status((*status).into());
+        }
+        for role in &args.role {
+            request = request.role((*role).into());
+        }
         request
     }};
 }
@@ -497,46 +480,49 @@ async fn one_webinar(
     }
     let encoder = Encoder::new(args.format, Vec::new(), Participant::FIELDS);
     header(&encoder, output, fresh)?;
-    macro_rules! filtered {
-        ($stream:expr) => {{
-            let mut stream = $stream;
-            for status in &args.status {
-                stream = stream.status((*status).into());
-            }
-            for role in &args.role {
-                stream = stream.role((*role).into());
-            }
-            stream
-        }};
-    }
     match args.format {
-        Format::Ndjson => {
-            let stream = filtered!(request.stream_raw());
-            pump_one(
-                stream,
-                output,
-                progress,
-                notify,
-                |row, out| {
-                    encoder.raw(row, &Tags::default(), out);
-                    Ok(())
-                },
-                |s| s.checkpoint(),
-            )
-            .await
+        Format::Ndjson => pump_one(request.stream_raw(), &encoder, output, progress, notify).await,
+        Format::Csv => pump_one(request.stream(), &encoder, output, progress, notify).await,
+    }
+}
+
+/// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
+trait Encode {
+    fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+impl Encode for RawRow {
+    fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()> {
+        encoder.raw(self, tags, out);
+        Ok(())
+    }
+}
+
+macro_rules! encode_typed {
+    ($($row:ty),*) => {$(
+        impl Encode for $row {
+            fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()> {
+                encoder.typed(self, tags, out)
+            }
         }
-        Format::Csv => {
-            let stream = filtered!(request.stream());
-            pump_one(
-                stream,
-                output,
-                progress,
-                notify,
-                |row, out| encoder.typed(row, &Tags::default(), out),
-                |s| s.checkpoint(),
-            )
-            .await
-        }
+    )*};
+}
+encode_typed!(Participant, Webinar);
+
+/// A stream that can say where it stands.
+trait Resumable {
+    fn checkpoint(&self) -> Checkpoint;
+}
+
+impl<T: FromRow> Resumable for ParticipantStream<T> {
+    fn checkpoint(&self) -> Checkpoint {
+        ParticipantStream::checkpoint(self)
+    }
+}
+
+impl<T: FromRow> Resumable for WebinarListStream<T> {
+    fn checkpoint(&self) -> Checkpoint {
+        WebinarListStream::checkpoint(self)
     }
 }
 
@@ -544,15 +530,17 @@ async fn one_webinar(
 /// checkpointed after every page's worth of rows. An error ends it.
 async fn pump_one<S, T>(
     mut stream: S,
+    encoder: &Encoder,
     output: &mut Output,
     progress: &mut Progress,
     notify: &Notify,
-    mut encode: impl FnMut(&T, &mut Vec<u8>) -> io::Result<()>,
-    checkpoint: impl Fn(&S) -> Checkpoint,
 ) -> Result<End, Failure>
 where
-    S: Stream<Item = ZoomResult<T>> + Unpin,
+    S: Stream<Item = ZoomResult<T>> + Resumable + Unpin,
+    T: Encode,
 {
+    let checkpoint = |s: &S| s.checkpoint();
+    let tags = Tags::default();
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
     loop {
@@ -573,7 +561,8 @@ where
         match next {
             Some(Ok(item)) => {
                 row.clear();
-                encode(&item, &mut row).map_err(|e| write_failure(e, output))?;
+                item.encode(encoder, &tags, &mut row)
+                    .map_err(|e| write_failure(e, output))?;
                 output.write(&row).map_err(|e| write_failure(e, output))?;
                 ROWS.fetch_add(1, Ordering::Relaxed);
                 since_checkpoint += 1;
@@ -636,60 +625,40 @@ async fn many(
     let mut request = with_query_options!(client.webinars_participants(ids.to_vec()), args)
         .concurrency(args.concurrency as usize)
         .ordered(true);
-    for status in &args.status {
-        request = request.status((*status).into());
-    }
-    for role in &args.role {
-        request = request.role((*role).into());
-    }
     if let Some(checkpoint) = progress.many.clone() {
         request = request.resume(checkpoint);
     }
-    let mut tags: HashMap<String, Tags> = HashMap::new();
-    let mut tag = move |id: &str| -> Tags {
-        tags.entry(id.to_owned())
-            .or_insert_with(|| tag_of(id))
-            .clone()
-    };
     match args.format {
         Format::Ndjson => {
             let stream = request.stream_raw();
             pump_many(
-                stream,
-                args.limit,
-                output,
-                progress,
-                notify,
-                |id, row: &RawRow, out| {
-                    encoder.raw(row, &tag(id), out);
-                    Ok(())
-                },
+                stream, &encoder, &tag_of, args.limit, output, progress, notify,
             )
             .await
         }
         Format::Csv => {
             let stream = request.stream();
             pump_many(
-                stream,
-                args.limit,
-                output,
-                progress,
-                notify,
-                |id, row: &Participant, out| encoder.typed(row, &tag(id), out),
+                stream, &encoder, &tag_of, args.limit, output, progress, notify,
             )
             .await
         }
     }
 }
 
-async fn pump_many<T: FromRow>(
+/// Rows of many webinars to the output, each tagged with its webinar: as [`pump_one`],
+/// except that one webinar's error does not end the run.
+#[allow(clippy::too_many_arguments)]
+async fn pump_many<T: FromRow + Encode>(
     mut stream: zoom_participants::WebinarsStream<T>,
+    encoder: &Encoder,
+    tag_of: &dyn Fn(&str) -> Tags,
     limit: Option<u64>,
     output: &mut Output,
     progress: &mut Progress,
     notify: &Notify,
-    mut encode: impl FnMut(&str, &T, &mut Vec<u8>) -> io::Result<()>,
 ) -> Result<End, Failure> {
+    let mut tags: HashMap<String, Tags> = HashMap::new();
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
     let mut errors = Vec::new();
@@ -715,7 +684,9 @@ async fn pump_many<T: FromRow>(
         match next {
             Some(Ok((id, item))) => {
                 row.clear();
-                encode(&id, &item, &mut row).map_err(|e| write_failure(e, output))?;
+                let tags = tags.entry(id).or_insert_with_key(|id| tag_of(id));
+                item.encode(encoder, tags, &mut row)
+                    .map_err(|e| write_failure(e, output))?;
                 output.write(&row).map_err(|e| write_failure(e, output))?;
                 ROWS.fetch_add(1, Ordering::Relaxed);
                 since_checkpoint += 1;
@@ -761,17 +732,10 @@ async fn per_person(
         .cloned()
         .collect();
     let mut people = futures::stream::iter(todo.into_iter().map(|id| {
-        let mut request = with_query_options!(client.webinar_participants(id.clone()), args);
-        request = request.limit(u64::MAX);
-        let mut stream = request.stream();
-        for status in &args.status {
-            stream = stream.status((*status).into());
-        }
-        for role in &args.role {
-            stream = stream.role((*role).into());
-        }
+        let request = with_query_options!(client.webinar_participants(id.clone()), args);
+        let stream = request.stream();
         async move {
-            let people: ZoomResult<Vec<Attendance>> = attendance(stream, None).try_collect().await;
+            let people: ZoomResult<Vec<Attendance>> = stream.attendance().try_collect().await;
             (id, people)
         }
     }))
