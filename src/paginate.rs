@@ -249,7 +249,10 @@ async fn resume(walker: &mut Walker, position: &Position) -> Result<Fetched> {
     let expired = position
         .token_received
         .is_some_and(|at| Utc::now() - at >= TOKEN_LIFETIME);
-    if position.token.is_none() || !expired {
+    // A stream that started at a bare `next_page_token` (no pages done) knows nothing of
+    // the pages before it and cannot re-walk: its token is tried whatever its age.
+    let can_rewalk = position.pages_done > 0;
+    if position.token.is_none() || !expired || !can_rewalk {
         match walker.page(position.token.clone()).await {
             Ok(raw) => {
                 return in_progress(
@@ -259,7 +262,7 @@ async fn resume(walker: &mut Walker, position: &Position) -> Result<Fetched> {
                     position.token_received,
                 );
             }
-            Err(err) if position.token.is_some() && err.is_expired_page_token() => {}
+            Err(err) if can_rewalk && err.is_expired_page_token() => {}
             Err(err) => return Err(err),
         }
     }

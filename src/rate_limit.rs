@@ -50,9 +50,11 @@ impl RateLimit {
             };
         }
         let count = requests.round().clamp(1.0, 1e6);
+        // A rate so low that its period does not fit a Duration is as good as none.
+        let period = Duration::try_from_secs_f64(count / requests).unwrap_or(Duration::MAX);
         RateLimit {
             requests: Some(count as u32),
-            period: Duration::from_secs_f64(count / requests),
+            period,
             burst: None,
         }
     }
@@ -94,6 +96,11 @@ pub(crate) enum Label {
     Heavy,
     /// The webinar list: per minute.
     ResourceIntensive,
+}
+
+/// An instant no wait reaches (about thirty years ahead), for periods beyond the clock.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(30 * 365 * 24 * 3600)
 }
 
 /// One bucket per label.
@@ -183,7 +190,8 @@ impl Bucket {
         let allowance = ((f64::from(requests) * state.share).floor() as usize).max(1);
         let mut slot = now;
         if state.sent.len() >= allowance {
-            slot = slot.max(state.sent[state.sent.len() - allowance] + period);
+            let oldest = state.sent[state.sent.len() - allowance];
+            slot = slot.max(oldest.checked_add(period).unwrap_or(far_future(now)));
         }
         if let Some(last) = state.sent.back() {
             slot = slot.max(*last);
@@ -297,5 +305,6 @@ mod tests {
         assert!(!RateLimit::per_second(0.0).is_valid());
         assert!(!RateLimit::per_second(f64::NAN).is_valid());
         assert!(RateLimit::per_second(f64::INFINITY).is_valid());
+        assert_eq!(RateLimit::per_second(1e-300).period, Duration::MAX);
     }
 }

@@ -462,3 +462,201 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn a_limit_over_several_webinars_counts_what_earlier_runs_wrote() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    let reference = dir.join("reference");
+    let target = dir.join("export");
+    let args = |path: &Path, budget: bool| {
+        let mut args: Vec<String> = [
+            "--webinar",
+            WEBINAR,
+            "--webinar",
+            OTHER_WEBINAR,
+            "--page-size",
+            "100",
+            "--limit",
+            "450",
+            "--output",
+            path.to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        if budget {
+            args.extend(["--max-requests".to_owned(), "2".to_owned()]);
+        }
+        args
+    };
+    let plain = args(&reference, false);
+    let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+    assert!(run(&zoom, &plain).await.status.success());
+    let budgeted = args(&target, true);
+    let budgeted: Vec<&str> = budgeted.iter().map(String::as_str).collect();
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let out = run(&zoom, &budgeted).await;
+        if out.status.success() {
+            break;
+        }
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert!(runs < 20, "the export makes progress");
+    }
+    assert!(runs > 2);
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(text.lines().count(), 450);
+    assert_eq!(text, std::fs::read_to_string(&reference).unwrap());
+}
+
+#[tokio::test]
+async fn a_signal_while_listing_a_period_stops_at_once_keeping_what_was_listed() {
+    let zoom = FakeZoom::builder()
+        .demo_period()
+        .list_rate_limit_per_minute(1)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempdir();
+    let target = dir.join("export");
+    let path = target.to_str().unwrap();
+    let args = [
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+        "--output",
+        path,
+    ];
+    let child = command(&zoom)
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first window is listed; the second meets the per-minute limit and waits.
+    for _ in 0..100 {
+        if zoom.list_requests().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::time::timeout(Duration::from_secs(5), child.wait_with_output())
+        .await
+        .expect("the signal ends the wait at once")
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("run the same command again"),
+        "{}",
+        stderr(&out)
+    );
+    let checkpoint = std::fs::read_to_string(dir.join("export.part.checkpoint")).unwrap();
+    assert!(checkpoint.contains("\"listing\":{"), "{checkpoint}");
+    assert!(
+        checkpoint.contains("NyA0mzT1Q2e3r4t5y6u7iA=="),
+        "January's instances are kept"
+    );
+    let first_window: Vec<_> = zoom
+        .list_requests()
+        .into_iter()
+        .filter(|r| r.query_value("from") == Some("2026-01-01"))
+        .collect();
+    assert_eq!(first_window.len(), 1);
+}
+
+#[tokio::test]
+async fn odd_outputs_and_option_orders_are_handled() {
+    let zoom = fake(Duration::from_secs(900)).await;
+    let dir = tempdir();
+    // A directory (or a device) is never replaced by an export.
+    let out = run(
+        &zoom,
+        &["--webinar", WEBINAR, "--output", dir.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(dir.is_dir());
+    // The order of repeated filters does not make another command.
+    let target = dir.join("export");
+    let path = target.to_str().unwrap();
+    kill_after(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "100",
+            "--status",
+            "in_meeting",
+            "--status",
+            "in_waiting_room",
+            "--output",
+            path,
+        ],
+        Duration::from_millis(150),
+    )
+    .await;
+    let out = run(
+        &zoom,
+        &[
+            "--webinar",
+            WEBINAR,
+            "--page-size",
+            "100",
+            "--status",
+            "in_waiting_room",
+            "--status",
+            "in_meeting",
+            "--output",
+            path,
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A rate too low to mean anything is a usage error, not a panic.
+    let out = run(&zoom, &["--webinar", WEBINAR, "--rate-limit", "1e-300"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn csv_resumed_on_stdout_has_no_second_header_and_the_hint_keeps_the_limit() {
+    let zoom = FakeZoom::builder()
+        .webinar(WEBINAR, 300)
+        .start()
+        .await
+        .unwrap();
+    let base = [
+        "--webinar",
+        WEBINAR,
+        "--page-size",
+        "100",
+        "--format",
+        "csv",
+    ];
+    let whole = run(&zoom, &[&base[..], &["--limit", "250"]].concat()).await;
+    assert!(whole.status.success());
+    let first = run(
+        &zoom,
+        &[&base[..], &["--limit", "250", "--max-requests", "1"]].concat(),
+    )
+    .await;
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    let err = stderr(&first);
+    let hint = err.split("resume with ").nth(1).expect("a hint").trim();
+    let hint: Vec<&str> = hint.split(' ').collect();
+    assert_eq!(hint[0], "--resume-from");
+    assert_eq!(&hint[2..], ["--limit", "150"], "{err}");
+    let rest = run(&zoom, &[&base[..], &hint[..]].concat()).await;
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    let joined = [first.stdout, rest.stdout].concat();
+    assert_eq!(joined, whole.stdout, "one header, the same rows");
+}

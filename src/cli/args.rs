@@ -158,10 +158,8 @@ fn parse_rate(text: &str) -> Result<Rate, String> {
         return Ok(Rate::Off);
     }
     match text.parse::<f64>() {
-        Ok(n) if n.is_finite() && n > 0.0 && n <= 1_000_000.0 => Ok(Rate::PerSecond(n)),
-        _ => Err(
-            "expected a number of requests per second above 0 (up to 1000000), or \"off\"".into(),
-        ),
+        Ok(n) if n.is_finite() && (0.001..=1_000_000.0).contains(&n) => Ok(Rate::PerSecond(n)),
+        _ => Err("expected requests per second from 0.001 to 1000000, or \"off\"".into()),
     }
 }
 

@@ -90,6 +90,30 @@ impl Output {
         request: BTreeMap<String, String>,
         restart: bool,
     ) -> Result<Opened<P>, OpenError> {
+        // The file is replaced by a rename: a link is followed to the file it names, and
+        // anything but a regular file (a device, a FIFO, a directory) is refused rather
+        // than replaced.
+        let resolved;
+        let target = match fs::symlink_metadata(target) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                resolved = fs::canonicalize(target).map_err(|e| {
+                    OpenError::Mismatch(format!(
+                        "--output {} is a link that leads nowhere: {e}",
+                        target.display()
+                    ))
+                })?;
+                resolved.as_path()
+            }
+            _ => target,
+        };
+        if let Ok(meta) = fs::metadata(target)
+            && !meta.is_file()
+        {
+            return Err(OpenError::Mismatch(format!(
+                "--output {} is not a regular file; a durable export replaces its file when it succeeds (write to standard output to stream into it)",
+                target.display()
+            )));
+        }
         let part = sibling(target, ".part");
         let checkpoint = sibling(target, ".part.checkpoint");
         let io_error = |what: &str, path: &Path, e: io::Error| {
@@ -210,8 +234,13 @@ impl Output {
         self.out.flush()?;
         if let Some(durable) = self.durable.take() {
             self.out.get_ref().sync_data()?;
+            // The checkpoint goes first: a crash between the two leaves a complete part
+            // file and no checkpoint, which a rerun simply starts over.
+            match fs::remove_file(&durable.checkpoint) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
             fs::rename(&durable.part, &durable.target)?;
-            let _ = fs::remove_file(&durable.checkpoint);
             if let Some(dir) = durable
                 .target
                 .parent()

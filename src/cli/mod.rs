@@ -73,11 +73,13 @@ pub async fn run() -> u8 {
     // A reader that goes away must be an EPIPE error to handle, not a SIGPIPE that kills
     // the process (the hand-written `main` does not set SIGPIPE aside as std's would).
     let _pipe = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe());
+    // First, so that a signal at any moment is handled as documented.
+    let notify = run::listen_for_signals();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => return usage_error(err),
     };
-    match execute(args).await {
+    match execute(args, notify).await {
         Ok(()) => 0,
         Err(failure) => {
             if !failure.message.is_empty() {
@@ -88,7 +90,7 @@ pub async fn run() -> u8 {
     }
 }
 
-async fn execute(args: Args) -> Result<(), Failure> {
+async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Result<(), Failure> {
     check_usage(&args)?;
     let mut demo = None;
     let client = if args.demo {
@@ -110,7 +112,7 @@ async fn execute(args: Args) -> Result<(), Failure> {
     } else {
         real_client(&args)?
     };
-    let result = run::export(&args, &client).await;
+    let result = run::export(&args, &client, notify).await;
     drop(demo);
     result
 }
@@ -200,7 +202,8 @@ fn configure(
     };
     let mut builder = builder
         .timeout(Duration::from_secs(args.timeout))
-        .rate_limit(rate);
+        .rate_limit(rate)
+        .max_body_bytes(body_cap(args));
     if args.demo || args.rate_limit == Some(Rate::Off) {
         builder = builder.list_rate_limit(RateLimit::unlimited());
     }
@@ -208,6 +211,18 @@ fn configure(
         builder = builder.max_requests(max);
     }
     builder.build().map_err(|e| Failure::from_error(&e))
+}
+
+/// The largest page body read: what keeps the CLI's memory bounded by the client, not the
+/// server. Every page a run may hold at once (the one being written, the ones read ahead
+/// and the one in flight, for each webinar in flight) shares about 192 MiB; each may still
+/// be 1 MiB at the least (a full Zoom page of 300 participants is well under that) and
+/// 32 MiB at the most.
+fn body_cap(args: &Args) -> usize {
+    let many = args.webinars.len() > 1 || args.webinars_from.is_some() || args.from.is_some();
+    let streams = if many { args.concurrency } else { 1 };
+    let pages = streams.saturating_mul(u64::from(args.prefetch) + 2).max(1);
+    ((192u64 << 20) / pages).clamp(1 << 20, 32 << 20) as usize
 }
 
 /// A client for real Zoom, with credentials from the environment only.
@@ -258,8 +273,19 @@ fn request_fingerprint(args: &Args, ids: &[String]) -> BTreeMap<String, String> 
         "include-registrant-id",
         args.include_registrant_id.to_string(),
     );
-    put("status", format!("{:?}", args.status));
-    put("role", format!("{:?}", args.role));
+    let sorted = |mut values: Vec<String>| {
+        values.sort();
+        values.dedup();
+        values.join(",")
+    };
+    put(
+        "status",
+        sorted(args.status.iter().map(|s| format!("{s:?}")).collect()),
+    );
+    put(
+        "role",
+        sorted(args.role.iter().map(|r| format!("{r:?}")).collect()),
+    );
     put("limit", format!("{:?}", args.limit));
     put("format", format!("{:?}", args.format));
     put("per-person", args.per_person.to_string());

@@ -25,6 +25,9 @@ use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 struct Progress {
     /// The webinar instances of a period, once listed.
     instances: Option<Vec<Instance>>,
+    /// While the period is being listed: where the list stands, and the instances so far.
+    listing: Option<Checkpoint>,
+    listed: Vec<Instance>,
     /// One stream of rows (a webinar, or the list).
     one: Option<Checkpoint>,
     /// Many webinars' rows.
@@ -94,7 +97,7 @@ const INSTANCE_TAGS: [&str; 4] = [
 /// The signal that interrupted the run (0: none yet), set by a task of its own.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
-fn listen_for_signals() -> Arc<Notify> {
+pub fn listen_for_signals() -> Arc<Notify> {
     let notify = Arc::new(Notify::new());
     let notified = notify.clone();
     tokio::spawn(async move {
@@ -154,8 +157,7 @@ enum End {
     Failed(Vec<Error>),
 }
 
-pub async fn export(args: &Args, client: &Client) -> Result<(), Failure> {
-    let notify = listen_for_signals();
+pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
     let ids = webinar_ids(args)?;
     let fingerprint = request_fingerprint(args, &ids);
     let (mut output, mut progress) = match &args.output {
@@ -178,7 +180,9 @@ pub async fn export(args: &Args, client: &Client) -> Result<(), Failure> {
             Err(OpenError::Io(message)) => return Err(Failure::new(OTHER, message)),
         },
     };
-    let fresh = output.bytes() == 0;
+    // A CSV header starts a file; on standard output, a run that resumes at a token is
+    // appended to an earlier one's rows and has none.
+    let fresh = output.bytes() == 0 && (output.is_durable() || args.resume_from.is_none());
     let started = std::time::Instant::now();
     let bar = progress_display();
     let result = run(
@@ -200,14 +204,29 @@ pub async fn export(args: &Args, client: &Client) -> Result<(), Failure> {
         Err(failure) => return Err(failure),
     };
     let done = matches!(end, End::Done);
-    let result = finish(end, output, &progress);
+    let result = finish(end, output, &progress, args.limit);
     if done && result.is_ok() {
         summary(bar, client, started);
     }
     result
 }
 
-fn finish(end: End, mut output: Output, progress: &Progress) -> Result<(), Failure> {
+fn finish(
+    end: End,
+    mut output: Output,
+    progress: &Progress,
+    limit: Option<u64>,
+) -> Result<(), Failure> {
+    let hint = |checkpoint: &Checkpoint, token: &str| match shell_quote(token) {
+        Some(token) => {
+            // A limit counts this run's rows: the rerun may only write what is left.
+            let rest = limit
+                .map(|l| format!(" --limit {}", l.saturating_sub(checkpoint.items_yielded())))
+                .unwrap_or_default();
+            format!("--resume-from {token}{rest}")
+        }
+        None => "rerun with --output for a durable export".into(),
+    };
     let durable = output.is_durable();
     let part = output
         .part_path()
@@ -225,11 +244,14 @@ fn finish(end: End, mut output: Output, progress: &Progress) -> Result<(), Failu
             let how = if durable {
                 format!("rows so far are in {part}: run the same command again to continue")
             } else {
-                match progress.one.as_ref().and_then(|c| c.next_page_token()) {
-                    Some(token) => match shell_quote(token) {
-                        Some(token) => format!("continue with --resume-from {token}"),
-                        None => "rerun with --output for a durable export".into(),
-                    },
+                match progress
+                    .one
+                    .as_ref()
+                    .and_then(|c| Some((c, c.next_page_token()?)))
+                {
+                    Some((checkpoint, token)) => {
+                        format!("continue with {}", hint(checkpoint, token))
+                    }
                     None if progress.one.is_some() => {
                         "nothing was written past the first page: run the command again".into()
                     }
@@ -258,10 +280,7 @@ fn finish(end: End, mut output: Output, progress: &Progress) -> Result<(), Failu
                 match (&errors[..], progress.one.as_ref()) {
                     ([err], Some(checkpoint)) if resumable(err) => checkpoint
                         .next_page_token()
-                        .map(|token| match shell_quote(token) {
-                            Some(token) => format!("; resume with --resume-from {token}"),
-                            None => "; rerun with --output for a durable export".into(),
-                        })
+                        .map(|token| format!("; resume with {}", hint(checkpoint, token)))
                         .unwrap_or_default(),
                     _ => String::new(),
                 }
@@ -357,28 +376,10 @@ async fn run(
                 Format::Csv => pump_one(request.stream(), &encoder, output, progress, notify).await,
             };
         }
-        if progress.instances.is_none() {
-            let listed: Vec<Webinar> = client
-                .webinars(from, to)
-                .webinar_type(WebinarType::Past)
-                .stream()
-                .try_collect()
-                .await
-                .map_err(|e| Failure::from_error(&e))?;
-            let instances = listed
-                .into_iter()
-                .filter_map(|w| {
-                    Some(Instance {
-                        uuid: w.uuid.filter(|u| !u.is_empty())?,
-                        id: w.id,
-                        topic: w.topic,
-                        start_time: w.start_time,
-                    })
-                })
-                .collect();
-            // Saved at once: the list costs Resource-intensive calls (10 a minute on Pro),
-            // and a rerun must not spend them again.
-            save(output, progress, |p| p.instances = Some(instances))?;
+        if progress.instances.is_none()
+            && let Some(end) = list_instances(client, from, to, output, progress, notify).await?
+        {
+            return Ok(end);
         }
         let instances = progress.instances.clone().unwrap_or_default();
         let tags: HashMap<String, Tags> = instances
@@ -429,6 +430,60 @@ fn header(encoder: &Encoder, output: &mut Output, fresh: bool) -> Result<(), Fai
             .map_err(|e| write_failure(e, output))?;
     }
     Ok(())
+}
+
+/// Lists the instances of the period into `progress`, checkpointed page by page (the list
+/// costs Resource-intensive calls, 10 a minute on Pro: a rerun must not spend them again)
+/// and stopping at a signal. `Some(end)` when the run ends here.
+async fn list_instances(
+    client: &Client,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    output: &mut Output,
+    progress: &mut Progress,
+    notify: &Notify,
+) -> Result<Option<End>, Failure> {
+    let mut request = client.webinars(from, to).webinar_type(WebinarType::Past);
+    if let Some(checkpoint) = progress.listing.clone() {
+        request = request.resume(checkpoint);
+    }
+    let mut stream = request.stream();
+    loop {
+        if let Some(signal) = interrupted() {
+            save(output, progress, |p| p.listing = Some(stream.checkpoint()))?;
+            return Ok(Some(End::Signal(signal)));
+        }
+        let next = tokio::select! {
+            next = stream.next() => next,
+            _ = notify.notified() => continue,
+        };
+        match next {
+            Some(Ok(webinar)) => {
+                if let Some(uuid) = webinar.uuid.filter(|u| !u.is_empty()) {
+                    progress.listed.push(Instance {
+                        uuid,
+                        id: webinar.id,
+                        topic: webinar.topic,
+                        start_time: webinar.start_time,
+                    });
+                }
+                if stream.checkpoint().rows_in_progress() == 0 {
+                    save(output, progress, |p| p.listing = Some(stream.checkpoint()))?;
+                }
+            }
+            Some(Err(err)) => {
+                progress.listing = Some(stream.checkpoint());
+                return Ok(Some(End::Failed(vec![err])));
+            }
+            None => break,
+        }
+    }
+    let listed = std::mem::take(&mut progress.listed);
+    save(output, progress, |p| {
+        p.instances = Some(listed);
+        p.listing = None;
+    })?;
+    Ok(None)
 }
 
 /// Applies the options one-webinar and many-webinar requests share.
@@ -662,8 +717,12 @@ async fn pump_many<T: FromRow + Encode>(
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
     let mut errors = Vec::new();
-    let mut written = 0u64;
-    if limit == Some(0) {
+    // The cap is on the whole export: what earlier runs of it wrote counts.
+    let mut written: u64 = progress
+        .many
+        .as_ref()
+        .map_or(0, |c| c.iter().map(|(_, c)| c.items_yielded()).sum());
+    if limit.is_some_and(|limit| written >= limit) {
         return Ok(End::Done);
     }
     loop {
@@ -703,7 +762,15 @@ async fn pump_many<T: FromRow + Encode>(
                     return Ok(End::Signal(signal));
                 }
             }
-            Some(Err(err)) => errors.push(err),
+            Some(Err(err)) => {
+                errors.push(err);
+                if output.is_durable() {
+                    // Webinars are written one after the other: writing the next ones now
+                    // would put this one's rest after them on the rerun, and the file would
+                    // differ from an uninterrupted export.
+                    break;
+                }
+            }
             None => break,
         }
     }
@@ -765,10 +832,16 @@ async fn per_person(
                     p.people_done.insert(id);
                 })?;
             }
-            Err(err) => errors.push(Error::Webinar {
-                webinar_id: id,
-                source: Box::new(err),
-            }),
+            Err(err) => {
+                errors.push(Error::Webinar {
+                    webinar_id: id,
+                    source: Box::new(err),
+                });
+                if output.is_durable() {
+                    // As for rows: the next webinars' people must come after this one's.
+                    break;
+                }
+            }
         }
     }
     Ok(if errors.is_empty() {
