@@ -18,11 +18,14 @@ use futures::{StreamExt, TryStreamExt};
 use zoom_participants::fake::FakeZoom;
 use zoom_participants::{Client, Participant, RateLimit};
 
-/// The CLI's own row encoders (`src/cli/output.rs`, a module of the binary), compiled into
-/// this bench so that the pipelines measured are the ones the CLI runs.
+/// The CLI's own row encoders (`src/cli/output.rs` and `cells.rs`, modules of the binary),
+/// compiled into this bench so that the pipelines measured are the ones the CLI runs.
 #[allow(dead_code)]
 #[path = "../src/cli/output.rs"]
 mod output;
+
+#[path = "../src/cli/cells.rs"]
+mod cells;
 
 /// What `output.rs` needs of the CLI's arguments.
 mod args {
