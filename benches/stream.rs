@@ -167,69 +167,144 @@ fn throughput(c: &mut Criterion) {
         );
     });
 
+    let pipelines = Pipelines {
+        zoom: &zoom,
+        client: &client,
+        http: &http,
+        ndjson: &ndjson,
+        csv: &csv,
+        tags: &tags,
+    };
+
     let mut group = c.benchmark_group("throughput_120k");
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    group.bench_function("floor_bytes_only", |b| {
-        b.to_async(&rt).iter(|| async {
-            std::hint::black_box(bytes_only(&http, &zoom).await);
-        })
-    });
-    group.bench_function("ndjson_pipeline", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut stream = client
-                .webinar_participants(WEBINAR)
-                .prefetch(1)
-                .stream_raw();
-            let mut out = Vec::with_capacity(BUFFER + 4096);
-            let mut n = 0usize;
-            while let Some(row) = stream.try_next().await.expect("a row") {
-                ndjson.raw(&row, &tags, &mut out);
-                if out.len() > BUFFER {
-                    std::hint::black_box(&out);
-                    out.clear();
-                }
-                n += 1;
-            }
-            std::hint::black_box(&out);
-            assert_eq!(n, PARTICIPANTS);
-        })
-    });
-    group.bench_function("typed_stream", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut stream = client.webinar_participants(WEBINAR).prefetch(1).stream();
-            let mut n = 0usize;
-            while let Some(p) = stream.try_next().await.expect("a participant") {
-                std::hint::black_box(&p);
-                n += 1;
-            }
-            assert_eq!(n, PARTICIPANTS);
-        })
-    });
-    group.bench_function("csv_pipeline", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut stream = client.webinar_participants(WEBINAR).prefetch(1).stream();
-            let mut out = Vec::with_capacity(BUFFER + 4096);
-            out.extend(csv.header().expect("a header").unwrap_or_default());
-            let mut n = 0usize;
-            while let Some(p) = stream.try_next().await.expect("a participant") {
-                csv.typed(&p, &tags, &mut out).expect("a CSV line");
-                if out.len() > BUFFER {
-                    std::hint::black_box(&out);
-                    out.clear();
-                }
-                n += 1;
-            }
-            std::hint::black_box(&out);
-            assert_eq!(n, PARTICIPANTS);
-        })
-    });
+    for (name, pipeline) in PIPELINES {
+        group.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| pipelines.run(pipeline));
+        });
+    }
     group.finish();
     for subject in ["ndjson_pipeline", "typed_stream", "csv_pipeline"] {
         report("throughput_120k", subject, "floor_bytes_only");
+    }
+
+    // The same ratios from rounds that run each pipeline once in turn, so that a change of
+    // load on the machine (criterion measures one function after the other) falls on all
+    // alike: medians over the rounds.
+    let rounds = 7;
+    let mut times = vec![Vec::new(); PIPELINES.len()];
+    for _ in 0..rounds {
+        for (i, (_, pipeline)) in PIPELINES.iter().enumerate() {
+            let started = std::time::Instant::now();
+            rt.block_on(pipelines.run(*pipeline));
+            times[i].push(started.elapsed().as_secs_f64());
+        }
+    }
+    let medians: Vec<f64> = times.into_iter().map(median).collect();
+    for (i, (name, _)) in PIPELINES.iter().enumerate().skip(1) {
+        println!(
+            "RATIO throughput_120k (interleaved, median of {rounds}): {name} {:.1} ms / floor_bytes_only {:.1} ms = {:.3}",
+            medians[i] * 1e3,
+            medians[0] * 1e3,
+            medians[i] / medians[0]
+        );
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Pipeline {
+    Floor,
+    Ndjson,
+    Typed,
+    Csv,
+}
+
+const PIPELINES: [(&str, Pipeline); 4] = [
+    ("floor_bytes_only", Pipeline::Floor),
+    ("ndjson_pipeline", Pipeline::Ndjson),
+    ("typed_stream", Pipeline::Typed),
+    ("csv_pipeline", Pipeline::Csv),
+];
+
+struct Pipelines<'a> {
+    zoom: &'a FakeZoom,
+    client: &'a Client,
+    http: &'a reqwest::Client,
+    ndjson: &'a Encoder,
+    csv: &'a Encoder,
+    tags: &'a Tags,
+}
+
+impl Pipelines<'_> {
+    async fn run(&self, pipeline: Pipeline) {
+        match pipeline {
+            Pipeline::Floor => {
+                std::hint::black_box(bytes_only(self.http, self.zoom).await);
+            }
+            // What the CLI does with NDJSON: each row passed through into its buffer.
+            Pipeline::Ndjson => {
+                let mut stream = self
+                    .client
+                    .webinar_participants(WEBINAR)
+                    .prefetch(1)
+                    .stream_raw();
+                let mut out = Vec::with_capacity(BUFFER + 4096);
+                let mut n = 0usize;
+                while let Some(row) = stream.try_next().await.expect("a row") {
+                    self.ndjson.raw(&row, self.tags, &mut out);
+                    if out.len() > BUFFER {
+                        std::hint::black_box(&out);
+                        out.clear();
+                    }
+                    n += 1;
+                }
+                std::hint::black_box(&out);
+                assert_eq!(n, PARTICIPANTS);
+            }
+            Pipeline::Typed => {
+                let mut stream = self
+                    .client
+                    .webinar_participants(WEBINAR)
+                    .prefetch(1)
+                    .stream();
+                let mut n = 0usize;
+                while let Some(p) = stream.try_next().await.expect("a participant") {
+                    std::hint::black_box(&p);
+                    n += 1;
+                }
+                assert_eq!(n, PARTICIPANTS);
+            }
+            // What the CLI does with CSV: typed rows through its CSV encoder.
+            Pipeline::Csv => {
+                let mut stream = self
+                    .client
+                    .webinar_participants(WEBINAR)
+                    .prefetch(1)
+                    .stream();
+                let mut out = Vec::with_capacity(BUFFER + 4096);
+                out.extend(self.csv.header().expect("a header").unwrap_or_default());
+                let mut n = 0usize;
+                while let Some(p) = stream.try_next().await.expect("a participant") {
+                    self.csv.typed(&p, self.tags, &mut out).expect("a CSV line");
+                    if out.len() > BUFFER {
+                        std::hint::black_box(&out);
+                        out.clear();
+                    }
+                    n += 1;
+                }
+                std::hint::black_box(&out);
+                assert_eq!(n, PARTICIPANTS);
+            }
+        }
     }
 }
 
