@@ -1,5 +1,6 @@
 //! Peak heap while streaming 10,000, 100,000 and 1,000,000 participants from the fake Zoom
-//! (in this same process), against collecting 1,000,000 into a `Vec`. A counting global
+//! (in this same process), typed and as raw rows (the CLI's NDJSON path), with read-ahead
+//! as the CLI uses it, against collecting 1,000,000 into a `Vec`. A counting global
 //! allocator measures the heap; criterion has no memory measurement, so this binary prints
 //! its own table (see BENCHMARKS.md).
 
@@ -87,7 +88,7 @@ fn main() {
         let mut streamed = Vec::new();
         for (id, expected) in [("10k", 10_000), ("100k", 100_000), ("1m", 1_000_000)] {
             let (n, peak, seconds) = peak_of(async {
-                let mut stream = client.webinar_participants(id).stream();
+                let mut stream = client.webinar_participants(id).prefetch(1).stream();
                 let mut n = 0;
                 while let Some(p) = stream.try_next().await.expect("a participant") {
                     std::hint::black_box(&p);
@@ -105,6 +106,26 @@ fn main() {
             );
             streamed.push(peak);
         }
+        let (n, raw, seconds) = peak_of(async {
+            let mut stream = client.webinar_participants("1m").prefetch(1).stream_raw();
+            let mut line = Vec::with_capacity(4096);
+            let mut n = 0;
+            while let Some(row) = stream.try_next().await.expect("a row") {
+                line.clear();
+                row.write_json(&[], &mut line);
+                std::hint::black_box(&line);
+                n += 1;
+            }
+            n
+        })
+        .await;
+        assert_eq!(n, 1_000_000);
+        println!(
+            "MEMORY raw rows {n:>8} participants: peak heap {:>8.2} MiB, {:.1} s ({:.0} participants/s)",
+            raw as f64 / 1048576.0,
+            seconds,
+            n as f64 / seconds
+        );
         let (n, collected, seconds) = peak_of(async {
             let all: Vec<Participant> = client.webinar_participants("1m").stream().try_collect().await.expect("all");
             all.len()
@@ -118,6 +139,10 @@ fn main() {
         println!(
             "RATIO memory: stream 1,000,000 / stream 10,000 = {:.3}",
             streamed[2] as f64 / streamed[0] as f64
+        );
+        println!(
+            "RATIO memory: raw rows 1,000,000 / stream 10,000 = {:.3}",
+            raw as f64 / streamed[0] as f64
         );
         println!(
             "RATIO memory: stream 1,000,000 / collect 1,000,000 = {:.4} (1/{:.0})",

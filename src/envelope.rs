@@ -305,10 +305,6 @@ impl Digest {
     pub fn value(self) -> u64 {
         self.0
     }
-
-    pub fn from_value(value: u64) -> Self {
-        Digest(value)
-    }
 }
 
 #[cfg(test)]

@@ -104,6 +104,10 @@ struct Fetched {
     kept: Option<Vec<bool>>,
     /// Rows consumed before a resume: skipped, already checked against the checkpoint.
     skip: usize,
+    /// The digest of all the page's rows, for the checkpoint: computed where the page is
+    /// fetched (on the read-ahead task, when there is one), not row by row on the
+    /// consumer's side.
+    digest: u64,
 }
 
 impl Plan {
@@ -202,6 +206,7 @@ fn walk(plan: Plan) -> impl Stream<Item = Result<Fetched>> + Send {
                         received: Utc::now(),
                         kept: None,
                         skip: 0,
+                        digest: 0,
                     },
                     Err(err) => {
                         yield Err(err);
@@ -224,6 +229,7 @@ fn walk(plan: Plan) -> impl Stream<Item = Result<Fetched>> + Send {
                 }
             };
             page.kept = kept;
+            page.digest = all_rows_digest(&page.raw, page.raw.rows.len()).unwrap_or_default();
             let next = page.raw.next_page_token.clone();
             let repeated = walker.repeats(&next);
             token_received = Some(page.received);
@@ -313,6 +319,7 @@ fn in_progress(
         received: Utc::now(),
         kept: None,
         skip,
+        digest: 0,
     })
 }
 
@@ -425,7 +432,6 @@ pub(crate) struct Items<T> {
     /// The page in progress and the next of its rows to look at.
     page: Option<Fetched>,
     next_row: usize,
-    digest: Digest,
     /// A filter added after the walk started, applied row by row here.
     late_filter: Option<Filter>,
     /// How many more items may be handed out.
@@ -458,7 +464,6 @@ impl<T: FromRow> Items<T> {
             state: State::Planned(plan),
             page: None,
             next_row: 0,
-            digest: Digest::default(),
             late_filter: None,
             total_records: None,
             pages_received: 0,
@@ -481,7 +486,20 @@ impl<T: FromRow> Items<T> {
     }
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
-        Checkpoint::at(self.request.clone(), self.position.clone())
+        let mut position = self.position.clone();
+        position.rows_digest = self.rows_digest();
+        Checkpoint::at(self.request.clone(), position)
+    }
+
+    /// The digest of the rows of the page in progress looked at so far, computed when it
+    /// is asked for (a checkpoint is taken far less often than a row is handed out).
+    fn rows_digest(&self) -> u64 {
+        match &self.page {
+            Some(page) if self.next_row > 0 => {
+                all_rows_digest(&page.raw, self.next_row).unwrap_or(self.position.rows_digest)
+            }
+            _ => self.position.rows_digest,
+        }
     }
 
     /// Starts the walk without taking an item: with read-ahead, its task starts fetching.
@@ -507,6 +525,7 @@ impl<T: FromRow> Items<T> {
     }
 
     fn finish(&mut self) {
+        self.position.rows_digest = self.rows_digest();
         self.state = State::Finished;
         self.page = None;
     }
@@ -517,8 +536,7 @@ impl<T: FromRow> Items<T> {
             return;
         };
         self.position.pages_done += 1;
-        self.position.pages_digest = Digest::chain(self.position.pages_digest, self.digest.value());
-        self.digest = Digest::default();
+        self.position.pages_digest = Digest::chain(self.position.pages_digest, page.digest);
         self.position.rows_done = 0;
         self.position.rows_digest = 0;
         self.position.token = page.raw.next_page_token;
@@ -535,10 +553,7 @@ impl<T: FromRow> Items<T> {
         while self.next_row < page.raw.rows.len() {
             let index = self.next_row;
             self.next_row += 1;
-            self.digest
-                .add(&page.raw.body[page.raw.rows[index].clone()]);
             self.position.rows_done = self.next_row as u64;
-            self.position.rows_digest = self.digest.value();
             let kept = page.kept.as_ref().is_none_or(|kept| kept[index])
                 && self
                     .late_filter
@@ -562,11 +577,6 @@ impl<T: FromRow> Items<T> {
         self.position.token = page.token.clone();
         self.position.token_received = page.token_received;
         self.next_row = page.skip;
-        self.digest = if page.skip > 0 {
-            Digest::from_value(self.position.rows_digest)
-        } else {
-            Digest::default()
-        };
         self.position.rows_done = page.skip as u64;
         self.page = Some(page);
     }

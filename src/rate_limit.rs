@@ -11,14 +11,19 @@ use tokio::time::Instant;
 /// streams and retries.
 ///
 /// "N a second" means what Zoom counts: no one-second window holds more than N requests
-/// (give or take one at a window's edge). Zoom counts its limits per account, shared by
+/// (give or take one at a window's edge). A quarter of them may go back to back; the rest
+/// are spread evenly over the period (see [`burst`](RateLimit::burst)), so that a server
+/// that allows less than N meets one request too many, not a burst of them. Zoom counts its limits per account, shared by
 /// every app on it; the participants endpoint is label *Heavy*: 10 requests a second on Pro
 /// accounts (1 on Free, 40 on Business and up). The webinar list is *Resource-intensive*:
 /// 10 a minute on Pro, 20 on Business and up.
 ///
-/// The limit adapts: a per-second 429 halves the client's rate at once, and each success
-/// raises it slowly back toward the configured figure, so that streams sharing an account
-/// with other apps converge under what is left instead of retrying into more 429s.
+/// The limit adapts: a per-second 429 lowers the client's rate at once to a little under
+/// what went through in the last period (what the server evidently allows; half the rate
+/// when nothing went through), spaces requests evenly from then on, and successes raise
+/// it slowly back toward the configured figure (one more request a period for every four
+/// periods' worth of successes), so that streams sharing an account with other apps
+/// converge under what is left instead of retrying into more 429s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     /// Requests per period; `None` for no limit.
@@ -69,7 +74,9 @@ impl RateLimit {
     }
 
     /// Spreads requests out: at most `requests` back to back, the rest evenly spaced
-    /// (default: the whole period's allowance may go back to back).
+    /// (default: a quarter of the period's allowance, at least one; one after a 429). A
+    /// burst as large as the allowance turns the spacing off: the whole period's
+    /// allowance may go back to back.
     pub fn burst(mut self, requests: u32) -> Self {
         self.burst = Some(requests.max(1));
         self
@@ -125,10 +132,16 @@ impl Limiter {
         }
     }
 
-    /// Waits until a request may go out.
+    /// Waits until a request may go out. A slot booked before the rate was cut is booked
+    /// again at the new rate: requests waiting for their turn when a 429 arrives would
+    /// otherwise go out at the old rate and meet 429s too.
     pub(crate) async fn acquire(&self, label: Label) {
-        if let Some(at) = self.bucket(label).reserve() {
+        let bucket = self.bucket(label);
+        while let Some((at, cuts)) = bucket.reserve() {
             tokio::time::sleep_until(at).await;
+            if crate::http::lock(&bucket.state).cuts == cuts {
+                return;
+            }
         }
     }
 
@@ -166,6 +179,13 @@ struct BucketState {
     /// The share of the configured rate in use, in (0, 1].
     share: f64,
     last_throttle: Option<Instant>,
+    /// When the most recent requests went through, oldest first (at most one period's
+    /// allowance): what the server evidently accepts.
+    succeeded: VecDeque<Instant>,
+    /// Successes since the rate last changed.
+    since_change: u64,
+    /// How many times the rate was cut.
+    cuts: u64,
 }
 
 impl Bucket {
@@ -177,17 +197,20 @@ impl Bucket {
                 next_spaced: None,
                 share: 1.0,
                 last_throttle: None,
+                succeeded: VecDeque::new(),
+                since_change: 0,
+                cuts: 0,
             }),
         }
     }
 
-    /// Books the next slot; `Some(when)` if it is in the future.
-    fn reserve(&self) -> Option<Instant> {
+    /// Books the next slot; `Some((when, cuts so far))` if it is in the future.
+    fn reserve(&self) -> Option<(Instant, u64)> {
         let requests = self.limit.requests?;
         let period = self.limit.period;
         let now = Instant::now();
         let mut state = crate::http::lock(&self.state);
-        let allowance = ((f64::from(requests) * state.share).floor() as usize).max(1);
+        let allowance = allowance(requests, state.share);
         let mut slot = now;
         if state.sent.len() >= allowance {
             let oldest = state.sent[state.sent.len() - allowance];
@@ -196,7 +219,17 @@ impl Bucket {
         if let Some(last) = state.sent.back() {
             slot = slot.max(*last);
         }
-        if let Some(burst) = self.limit.burst {
+        // Spacing: as configured; else a quarter of the allowance back to back, and once
+        // the server has refused a request, one at a time.
+        let burst = self
+            .limit
+            .burst
+            .unwrap_or(if state.last_throttle.is_some() {
+                1
+            } else {
+                (requests / 4).max(1)
+            });
+        if burst < requests {
             let interval = period.div_f64(f64::from(requests) * state.share);
             let slack = interval.saturating_mul(burst.saturating_sub(1));
             let next = state.next_spaced.unwrap_or(now).max(now);
@@ -207,7 +240,7 @@ impl Bucket {
         while state.sent.len() > requests as usize {
             state.sent.pop_front();
         }
-        (slot > now).then_some(slot)
+        (slot > now).then_some((slot, state.cuts))
     }
 
     fn throttled(&self) {
@@ -215,18 +248,40 @@ impl Bucket {
             return;
         };
         let now = Instant::now();
+        let period = self.limit.period;
         let mut state = crate::http::lock(&self.state);
         // The 429s of requests sent before the last cut say nothing new.
         if state
             .last_throttle
-            .is_some_and(|at| now.duration_since(at) < self.limit.period)
+            .is_some_and(|at| now.duration_since(at) < period)
         {
             return;
         }
         state.last_throttle = Some(now);
-        state.share = (state.share * 0.5).max(1.0 / f64::from(requests));
+        let allowance = allowance(requests, state.share);
+        // What went through in the last period is what the server allows us now (other
+        // apps of the account take the rest): go a tenth under it, so that the edges of
+        // the server's window never meet one request too many. Nothing went through:
+        // halve.
+        let through = state
+            .succeeded
+            .iter()
+            .filter(|at| now.duration_since(**at) < period)
+            .count();
+        let target = if through > 0 {
+            (through.min(allowance) as f64 * 0.9).floor()
+        } else {
+            (allowance / 2) as f64
+        };
+        state.share = (target / f64::from(requests)).clamp(1.0 / f64::from(requests), 1.0);
+        state.since_change = 0;
+        // Slots booked ahead at the old rate are given up; their holders book again.
+        state.cuts += 1;
+        state.sent.retain(|at| *at <= now);
+        state.next_spaced = None;
         tracing::debug!(
             share = state.share,
+            through,
             "rate limited: lowering the client's rate"
         );
     }
@@ -235,12 +290,30 @@ impl Bucket {
         let Some(requests) = self.limit.requests else {
             return;
         };
+        let now = Instant::now();
         let mut state = crate::http::lock(&self.state);
+        state.succeeded.push_back(now);
+        while state.succeeded.len() > requests as usize {
+            state.succeeded.pop_front();
+        }
         if state.share < 1.0 {
-            // One more request per period for every eight that went through.
-            state.share = (state.share + 1.0 / (8.0 * f64::from(requests))).min(1.0);
+            // One more request a period for every four periods' worth of successes at the
+            // current rate: slow enough that a rate just under the server's stays there
+            // for a while before it is tried again.
+            state.since_change += 1;
+            let allowance = allowance(requests, state.share) as f64;
+            if state.since_change as f64 >= 4.0 * allowance {
+                state.share = ((allowance + 1.0) / f64::from(requests)).min(1.0);
+                state.since_change = 0;
+            }
         }
     }
+}
+
+/// How many requests a period holds at `share` of `requests`, at least one. (A share is
+/// set from a whole number of requests: the rounding of the division is undone.)
+fn allowance(requests: u32, share: f64) -> usize {
+    ((f64::from(requests) * share + 1e-9).floor() as usize).max(1)
 }
 
 #[cfg(test)]
@@ -259,7 +332,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn no_window_holds_more_than_the_allowance() {
-        let limiter = Limiter::new(RateLimit::per_second(3.0), RateLimit::per_minute(2));
+        let limiter = Limiter::new(
+            RateLimit::per_second(3.0).burst(3),
+            RateLimit::per_minute(2).burst(2),
+        );
         assert_eq!(
             times(&limiter, Label::Heavy, 7).await,
             vec![0, 0, 0, 1000, 1000, 1000, 2000]
@@ -280,19 +356,64 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_429_halves_the_rate_and_successes_bring_it_back() {
-        let limiter = Limiter::new(RateLimit::per_second(8.0), RateLimit::unlimited());
-        limiter.throttled(Label::Heavy);
-        limiter.throttled(Label::Heavy); // the same burst: no second cut
-        assert_eq!(limiter.share(Label::Heavy), 0.5);
+    async fn by_default_a_quarter_goes_back_to_back_and_the_rest_evenly() {
+        let limiter = Limiter::new(RateLimit::per_second(8.0), RateLimit::per_minute(10));
         assert_eq!(
             times(&limiter, Label::Heavy, 6).await,
-            vec![0, 0, 0, 0, 1000, 1000]
+            vec![0, 0, 125, 250, 375, 500]
         );
-        for _ in 0..32 {
+        assert_eq!(
+            times(&limiter, Label::ResourceIntensive, 4).await,
+            vec![0, 0, 6000, 12000]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_cuts_the_rate_under_what_went_through_and_successes_raise_it_slowly() {
+        let limiter = Limiter::new(RateLimit::per_second(40.0), RateLimit::unlimited());
+        for _ in 0..20 {
+            limiter.acquire(Label::Heavy).await;
             limiter.succeeded(Label::Heavy);
         }
-        assert_eq!(limiter.share(Label::Heavy), 1.0);
+        limiter.throttled(Label::Heavy);
+        limiter.throttled(Label::Heavy); // the same burst: no second cut
+        // 20 went through: 18 a second from now on, one at a time.
+        assert_eq!(limiter.share(Label::Heavy), 18.0 / 40.0);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let spaced = times(&limiter, Label::Heavy, 3).await;
+        assert_eq!(
+            spaced,
+            vec![0, 56, 112],
+            "every 1/18 s, on the timer's millisecond ticks"
+        );
+        // One more a second after four seconds' worth of successes.
+        for _ in 0..71 {
+            limiter.succeeded(Label::Heavy);
+        }
+        assert_eq!(limiter.share(Label::Heavy), 18.0 / 40.0);
+        limiter.succeeded(Label::Heavy);
+        assert_eq!(limiter.share(Label::Heavy), 19.0 / 40.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_with_nothing_through_halves_the_rate() {
+        let limiter = Limiter::new(RateLimit::per_second(8.0), RateLimit::unlimited());
+        limiter.throttled(Label::Heavy);
+        assert_eq!(limiter.share(Label::Heavy), 0.5);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        limiter.throttled(Label::Heavy);
+        limiter.throttled(Label::Heavy);
+        assert_eq!(limiter.share(Label::Heavy), 0.25);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        for _ in 0..3 {
+            limiter.throttled(Label::Heavy);
+            tokio::time::advance(Duration::from_secs(2)).await;
+        }
+        assert_eq!(
+            limiter.share(Label::Heavy),
+            1.0 / 8.0,
+            "never below one a period"
+        );
     }
 
     #[test]

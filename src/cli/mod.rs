@@ -1,6 +1,7 @@
 //! The command-line tool: arguments in, rows out, one clear line on failure.
 
 mod args;
+mod cells;
 mod durable;
 mod output;
 mod run;

@@ -1,13 +1,16 @@
 //! Row encoders: NDJSON (rows passed through as Zoom sent them, or serialized) and CSV.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::fmt;
 use std::io;
 
-use serde::Serialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use zoom_participants::RawRow;
 
 use super::args::Format;
+use super::cells::RowCells;
 
 /// Fields a row carries besides its own: which webinar (instance) it belongs to. NDJSON
 /// puts them first in each object, CSV in the leading columns.
@@ -106,69 +109,354 @@ impl Encoder {
                 Ok(())
             }
             Format::Csv => {
-                let cells = csv_record(row, self.fields)?;
-                csv_line(
-                    tags.cells
-                        .iter()
-                        .map(String::as_str)
-                        .chain(cells.iter().map(String::as_str)),
-                    out,
-                )
+                let start = out.len();
+                for (n, cell) in tags.cells.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    csv_cell(cell, out);
+                }
+                if let Err(err) = csv_record(row, self.fields, !tags.cells.is_empty(), out) {
+                    out.truncate(start);
+                    return Err(err);
+                }
+                end_line(start, out);
+                Ok(())
             }
         }
     }
 }
 
+/// One CSV line, as the `csv` crate writes it by default (`,`, `"` doubled inside quotes,
+/// quotes only when needed, `\n` at the end).
 fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>, out: &mut Vec<u8>) -> io::Result<()> {
-    let mut csv = csv::WriterBuilder::new()
-        .buffer_capacity(1024)
-        .from_writer(out);
-    csv.write_record(cells)?;
-    csv.flush()
+    let start = out.len();
+    for (n, cell) in cells.into_iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        csv_cell(cell, out);
+    }
+    end_line(start, out);
+    Ok(())
 }
 
-/// A row as CSV cells, in the order of `fields`, then `extra`:
-/// strings as they are, booleans and numbers as text, arrays and objects as JSON text,
-/// absent fields empty; `extra` holds the fields the model does not know as one JSON object,
-/// each value exactly as Zoom wrote it. A known field whose value did not have the
-/// documented type has that value, as Zoom wrote it, in its own column.
-pub fn csv_record<T: Serialize>(row: &T, fields: &[&str]) -> io::Result<Vec<String>> {
-    // Through raw JSON, not `serde_json::Value`: a value such as `1e400` or a 30-digit
-    // number must reach the cell as Zoom wrote it.
-    let text = serde_json::to_string(row)?;
-    let mut map: BTreeMap<String, Box<RawValue>> = serde_json::from_str(&text)?;
-    let mut cells: Vec<String> = fields
+/// Ends the line that started at `start`; a line with nothing in it is one empty quoted
+/// cell, as the `csv` crate writes it, so that it is not read as no record at all.
+fn end_line(start: usize, out: &mut Vec<u8>) {
+    if out.len() == start {
+        out.extend_from_slice(b"\"\"");
+    }
+    out.push(b'\n');
+}
+
+/// One cell: quoted (with its quotes doubled) when it holds a delimiter, a quote or a line
+/// break, as it is, otherwise.
+pub(super) fn csv_cell(cell: &str, out: &mut Vec<u8>) {
+    let bytes = cell.as_bytes();
+    if !bytes
         .iter()
-        .map(|field| map.remove(*field).map(|raw| cell(&raw)).unwrap_or_default())
-        .collect();
-    cells.push(if map.is_empty() {
-        String::new()
-    } else {
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    let mut parts = bytes.split(|b| *b == b'"');
+    if let Some(first) = parts.next() {
+        out.extend_from_slice(first);
+    }
+    for part in parts {
+        out.extend_from_slice(b"\"\"");
+        out.extend_from_slice(part);
+    }
+    out.push(b'"');
+}
+
+/// Appends a row's cells, in the order of `fields`, then `extra` (after a delimiter when
+/// `after_cells`): strings as they are, booleans and numbers as text, arrays and objects as
+/// JSON text, absent fields empty; `extra` holds the fields the model does not know as one
+/// JSON object, each value exactly as Zoom wrote it. A known field whose value did not have
+/// the documented type has that value, as Zoom wrote it, in its own column.
+fn csv_record<T: Serialize>(
+    row: &T,
+    fields: &[&str],
+    after_cells: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let mut cells = RowCells::new(fields);
+    match row.serialize(&mut cells) {
+        Ok(()) => cells.write(after_cells, out),
+        // A row this reader does not take (a key that is not a string): the long way.
+        Err(_) => csv_record_through_json(row, fields, after_cells, out),
+    }
+}
+
+/// As [`csv_record`], through the row's JSON text.
+fn csv_record_through_json<T: Serialize>(
+    row: &T,
+    fields: &[&str],
+    after_cells: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    // Through raw JSON, not `serde_json::Value`: a value such as `1e400` or a 30-digit
+    // number must reach the cell as Zoom wrote it. The members are borrowed from the text,
+    // in name order; of two members with one name, the last counts.
+    let text = serde_json::to_string(row)?;
+    let Members(members) = serde_json::from_str(&text)?;
+    // Each member to its column; a row serializes its fields in the order of `fields`,
+    // so the next column is tried first.
+    let mut columns: Vec<Option<&RawValue>> = vec![None; fields.len()];
+    let mut rest: Vec<(Cow<'_, str>, &RawValue)> = Vec::new();
+    let mut next = 0;
+    for (name, value) in members {
+        let column = if fields.get(next) == Some(&name.as_ref()) {
+            Some(next)
+        } else {
+            fields.iter().position(|field| *field == name)
+        };
+        match column {
+            Some(column) => {
+                columns[column] = Some(value);
+                next = column + 1;
+            }
+            None => rest.push((name, value)),
+        }
+    }
+    for (n, value) in columns.into_iter().enumerate() {
+        if n > 0 || after_cells {
+            out.push(b',');
+        }
+        if let Some(value) = value {
+            csv_cell(&cell(value), out);
+        }
+    }
+    if !fields.is_empty() || after_cells {
+        out.push(b',');
+    }
+    // The other members in name order, as a map of them would hold them.
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    rest.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
+    let mut rest = rest.into_iter().peekable();
+    if rest.peek().is_some() {
         let mut object = String::from("{");
-        for (n, (name, raw)) in map.iter().enumerate() {
+        for (n, (name, raw)) in rest.enumerate() {
             if n > 0 {
                 object.push(',');
             }
-            object.push_str(&serde_json::to_string(name)?);
+            object.push_str(&serde_json::to_string(&name)?);
             object.push(':');
             object.push_str(raw.get());
         }
         object.push('}');
-        object
-    });
-    Ok(cells)
+        csv_cell(&object, out);
+    }
+    Ok(())
+}
+
+/// The top-level members of a JSON object, names and values borrowed from its text where
+/// they can be.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(64).min(256));
+        while let Some(Name(name)) = map.next_key()? {
+            members.push((name, map.next_value()?));
+        }
+        Ok(Members(members))
+    }
+}
+
+/// A member's name, borrowed unless it holds an escape.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(name.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(name)))
+    }
 }
 
 /// A value's cell: a string's text, anything else its JSON text.
-fn cell(raw: &RawValue) -> String {
-    let text = raw.get();
-    if text.starts_with('"') {
+fn cell(raw: &RawValue) -> Cow<'_, str> {
+    cell_of_json(raw.get())
+}
+
+/// The cell of a value's JSON text.
+pub(super) fn cell_of_json(text: &str) -> Cow<'_, str> {
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            // Nothing escaped: the text between the quotes is the string.
+            return Cow::Borrowed(inner);
+        }
         if let Ok(unescaped) = serde_json::from_str::<String>(text) {
-            return unescaped;
+            return Cow::Owned(unescaped);
         }
     }
     if text == "null" {
-        return String::new();
+        return Cow::Borrowed("");
     }
-    text.to_owned()
+    Cow::Borrowed(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the `csv` crate writes for one record with its default settings.
+    fn by_csv_crate(cells: &[&str]) -> Vec<u8> {
+        let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
+        csv.write_record(cells).unwrap();
+        csv.into_inner().unwrap()
+    }
+
+    #[test]
+    fn csv_lines_are_written_as_the_csv_crate_writes_them() {
+        let records: &[&[&str]] = &[
+            &["a", "b"],
+            &["", ""],
+            &[""],
+            &[
+                "with, comma",
+                "with \"quotes\"",
+                "line\nbreak",
+                "cr\rhere",
+                "'single'",
+            ],
+            &[
+                "\"",
+                ",",
+                "é ü 中",
+                " lead and trail ",
+                "tab\there",
+                "#hash",
+            ],
+        ];
+        for record in records {
+            let mut out = Vec::new();
+            csv_line(record.iter().copied(), &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(by_csv_crate(record)).unwrap(),
+                "{record:?}"
+            );
+        }
+    }
+
+    /// The encoder as it was before it wrote cells itself: every row through a
+    /// `BTreeMap` of raw values and a `csv::Writer`.
+    fn reference<T: Serialize>(row: &T, fields: &[&str]) -> Vec<u8> {
+        use std::collections::BTreeMap;
+        let text = serde_json::to_string(row).unwrap();
+        let mut map: BTreeMap<String, Box<RawValue>> = serde_json::from_str(&text).unwrap();
+        let old_cell = |raw: &RawValue| {
+            let text = raw.get();
+            if text.starts_with('"') {
+                if let Ok(unescaped) = serde_json::from_str::<String>(text) {
+                    return unescaped;
+                }
+            }
+            if text == "null" {
+                return String::new();
+            }
+            text.to_owned()
+        };
+        let mut cells: Vec<String> = ["tag, one".to_owned()]
+            .into_iter()
+            .chain(fields.iter().map(|field| {
+                map.remove(*field)
+                    .map(|raw| old_cell(&raw))
+                    .unwrap_or_default()
+            }))
+            .collect();
+        cells.push(if map.is_empty() {
+            String::new()
+        } else {
+            let members: Vec<String> = map
+                .iter()
+                .map(|(name, raw)| {
+                    format!("{}:{}", serde_json::to_string(name).unwrap(), raw.get())
+                })
+                .collect();
+            format!("{{{}}}", members.join(","))
+        });
+        by_csv_crate(&cells.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn csv_rows_are_the_cells_the_csv_crate_wrote_before() {
+        use zoom_participants::Participant;
+        use zoom_participants::fake::FakeZoom;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let zoom = runtime
+            .block_on(FakeZoom::builder().webinar("w", 40).start())
+            .unwrap();
+        let mut rows = zoom.expected_participants("w", true);
+        for odd in [
+            r#"{"id":"a","user_name":1e400,"duration":"12","extra, one":"\ud800","z":{"k":[1,2]},"leave_time":"","status":null}"#,
+            r#"{"id":"line\nbreak \"quoted\"","email":"\u00e9\ud83d\ude00","attentiveness_score":"","custom":[1,"two",null]}"#,
+            r#"{}"#,
+        ] {
+            rows.push(serde_json::from_str::<Participant>(odd).unwrap());
+        }
+        let encoder = Encoder::new(Format::Csv, vec!["tag"], Participant::FIELDS);
+        let tags = Tags::new(vec![("tag", serde_json::json!("tag, one"))]);
+        for row in &rows {
+            let mut out = Vec::new();
+            encoder.typed(row, &tags, &mut out).unwrap();
+            let want = String::from_utf8(reference(row, Participant::FIELDS)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+            // The long way, for rows the cells reader does not take.
+            let mut out = Vec::new();
+            csv_cell("tag, one", &mut out);
+            csv_record_through_json(row, Participant::FIELDS, true, &mut out).unwrap();
+            end_line(0, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
 }
