@@ -602,8 +602,12 @@ where
         let next = match stream.next().now_or_never() {
             Some(next) => next,
             None => {
-                save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
-                since_checkpoint = 0;
+                // The stream has to wait: what was written goes out now, under a checkpoint
+                // unless the last one already covers it.
+                if since_checkpoint > 0 {
+                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
+                    since_checkpoint = 0;
+                }
                 if let Some(signal) = interrupted() {
                     return Ok(End::Signal(signal));
                 }
@@ -729,8 +733,12 @@ async fn pump_many<T: FromRow + Encode>(
         let next = match stream.next().now_or_never() {
             Some(next) => next,
             None => {
-                save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
-                since_checkpoint = 0;
+                // The stream has to wait: what was written goes out now, under a checkpoint
+                // unless the last one already covers it.
+                if since_checkpoint > 0 {
+                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
+                    since_checkpoint = 0;
+                }
                 if let Some(signal) = interrupted() {
                     return Ok(End::Signal(signal));
                 }
