@@ -223,18 +223,13 @@ impl<T: FromRow> Stream for WebinarListStream<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         loop {
-            if let Some(err) = this.failed.take() {
-                this.windows.clear();
-                return Poll::Ready(Some(Err(err)));
-            }
             if this.current.is_none() {
-                match this.open_next() {
-                    Some(items) => this.current = Some(items),
-                    None => continue_or_end!(this),
-                }
+                this.current = this.open_next();
             }
             let Some(items) = this.current.as_mut() else {
-                return Poll::Ready(None);
+                // No window left, or a checkpoint that names none of them.
+                this.windows.clear();
+                return Poll::Ready(this.failed.take().map(Err));
             };
             match futures::ready!(items.poll_next_unpin(cx)) {
                 Some(Ok(item)) => return Poll::Ready(Some(Ok(item))),
@@ -253,18 +248,6 @@ impl<T: FromRow> Stream for WebinarListStream<T> {
         }
     }
 }
-
-/// Ends the stream unless an error is waiting to be yielded.
-macro_rules! continue_or_end {
-    ($this:expr) => {
-        if $this.failed.is_some() {
-            continue;
-        } else {
-            return Poll::Ready(None);
-        }
-    };
-}
-use continue_or_end;
 
 impl<T: FromRow> FusedStream for WebinarListStream<T> {
     fn is_terminated(&self) -> bool {
