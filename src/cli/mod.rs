@@ -2,9 +2,12 @@
 
 mod args;
 mod cells;
+mod display;
 mod durable;
 mod output;
+mod pump;
 mod run;
+mod signals;
 mod text;
 
 use std::collections::BTreeMap;
@@ -75,7 +78,7 @@ pub async fn run() -> u8 {
     // the process (the hand-written `main` does not set SIGPIPE aside as std's would).
     let _pipe = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe());
     // First, so that a signal at any moment is handled as documented.
-    let notify = run::listen_for_signals();
+    let notify = signals::listen_for_signals();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => return usage_error(err),

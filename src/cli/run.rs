@@ -3,35 +3,37 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Error, FromRow, Participant, ParticipantStream, RawRow,
-    Result as ZoomResult, Webinar, WebinarListStream, WebinarType, WebinarsCheckpoint,
+    Attendance, Checkpoint, Client, Error, Participant, Result as ZoomResult, WebinarType,
+    WebinarsCheckpoint,
 };
 
 use super::args::{Args, Format};
+use super::display::{progress_display, summary};
 use super::durable::{OpenError, Opened, Output};
 use super::output::{Encoder, Tags};
+use super::pump::{Sink, pump_many, pump_one};
+use super::signals::interrupted;
 use super::text::{say, shell_quote};
 use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 
 /// Where a durable export stands.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Progress {
+pub struct Progress {
     /// The webinar instances of a period, once listed.
     instances: Option<Vec<Instance>>,
     /// While the period is being listed: where the list stands, and the instances so far.
     listing: Option<Checkpoint>,
     listed: Vec<Instance>,
     /// One stream of rows (a webinar, or the list).
-    one: Option<Checkpoint>,
+    pub one: Option<Checkpoint>,
     /// Many webinars' rows.
-    many: Option<WebinarsCheckpoint>,
+    pub many: Option<WebinarsCheckpoint>,
     /// Webinars whose per-person rows are written.
     people_done: BTreeSet<String>,
 }
@@ -94,45 +96,10 @@ const INSTANCE_TAGS: [&str; 4] = [
     "webinar_start_time",
 ];
 
-/// The signal that interrupted the run (0: none yet), set by a task of its own.
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-pub fn listen_for_signals() -> Arc<Notify> {
-    let notify = Arc::new(Notify::new());
-    let notified = notify.clone();
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
-        };
-        // A file over RLIMIT_FSIZE (a full quota) would kill the process with SIGXFSZ
-        // before it could keep its checkpoint; handled, the write fails with EFBIG and the
-        // run ends with one line like any full disk.
-        let _file_size = signal(SignalKind::from_raw(25));
-        let number = tokio::select! {
-            _ = int.recv() => 2,
-            _ = term.recv() => 15,
-        };
-        SIGNAL.store(number, Ordering::SeqCst);
-        notified.notify_one();
-    });
-    notify
-}
-
-fn interrupted() -> Option<i32> {
-    match SIGNAL.load(Ordering::SeqCst) {
-        0 => None,
-        n => Some(n),
-    }
-}
-
 /// Not an exit code: marks a reader that went away, which ends the run quietly.
 const BROKEN_PIPE: u8 = u8::MAX;
 
-fn write_failure(err: io::Error, output: &Output) -> Failure {
+pub fn write_failure(err: io::Error, output: &Output) -> Failure {
     output_failure(err, output.is_durable())
 }
 
@@ -149,7 +116,7 @@ fn output_failure(err: io::Error, durable: bool) -> Failure {
 }
 
 /// How the run ended for the rows.
-enum End {
+pub enum End {
     Done,
     /// A signal: exit 128 + its number.
     Signal(i32),
@@ -185,16 +152,13 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
     let fresh = output.bytes() == 0 && (output.is_durable() || args.resume_from.is_none());
     let started = std::time::Instant::now();
     let bar = progress_display();
-    let result = run(
-        args,
-        client,
-        &ids,
-        &mut output,
-        &mut progress,
+    let mut sink = Sink {
+        output: &mut output,
+        progress: &mut progress,
+        notify: &notify,
         fresh,
-        &notify,
-    )
-    .await;
+    };
+    let result = run(args, client, &ids, &mut sink).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -308,101 +272,44 @@ fn resumable(err: &Error) -> bool {
     )
 }
 
-/// Rows written by this run, for the progress display.
-static ROWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// A progress display on standard error, only when it is a terminal: rows written, redrawn
-/// a few times a second by a task of its own.
-fn progress_display() -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    let shown = bar.clone();
-    tokio::spawn(async move {
-        loop {
-            shown.set_message(format!("{} rows", ROWS.load(Ordering::Relaxed)));
-            shown.tick();
-            if shown.is_finished() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    });
-    Some(bar)
-}
-
-fn summary(bar: Option<indicatif::ProgressBar>, client: &Client, started: std::time::Instant) {
-    let Some(bar) = bar else { return };
-    bar.finish_and_clear();
-    let rows = ROWS.load(Ordering::Relaxed);
-    let seconds = started.elapsed().as_secs_f64();
-    let remaining = client
-        .rate_limit_remaining()
-        .map(|r| format!("; Zoom says {r} requests remain today"))
-        .unwrap_or_default();
-    say(&format!(
-        "{rows} rows, {} requests in {seconds:.1}s ({:.0} rows/s){remaining}",
-        client.requests_sent(),
-        rows as f64 / seconds.max(1e-9)
-    ));
-}
-
 async fn run(
     args: &Args,
     client: &Client,
     ids: &[String],
-    output: &mut Output,
-    progress: &mut Progress,
-    fresh: bool,
-    notify: &Notify,
+    sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     if let (Some(from), Some(to)) = (args.from, args.to) {
         if args.list_webinars {
             let encoder = Encoder::new(args.format, Vec::new(), WEBINAR_COLUMNS);
-            header(&encoder, output, fresh)?;
+            header(&encoder, sink)?;
             let mut request = client
                 .webinars(from, to)
                 .webinar_type(WebinarType::Past)
                 .page_size(args.page_size);
-            if let Some(checkpoint) = progress.one.clone() {
+            if let Some(checkpoint) = sink.progress.one.clone() {
                 request = request.resume(checkpoint);
             }
             return match args.format {
-                Format::Ndjson => {
-                    pump_one(request.stream_raw(), &encoder, output, progress, notify).await
-                }
-                Format::Csv => pump_one(request.stream(), &encoder, output, progress, notify).await,
+                Format::Ndjson => pump_one(request.stream_raw(), &encoder, sink).await,
+                Format::Csv => pump_one(request.stream(), &encoder, sink).await,
             };
         }
-        if progress.instances.is_none()
-            && let Some(end) = list_instances(client, from, to, output, progress, notify).await?
+        if sink.progress.instances.is_none()
+            && let Some(end) = list_instances(client, from, to, sink).await?
         {
             return Ok(end);
         }
-        let instances = progress.instances.clone().unwrap_or_default();
+        let instances = sink.progress.instances.clone().unwrap_or_default();
         let tags: HashMap<String, Tags> = instances
             .iter()
             .map(|i| (i.uuid.clone(), i.tags()))
             .collect();
         let ids: Vec<String> = instances.iter().map(|i| i.uuid.clone()).collect();
         let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
-        return many(
-            args,
-            client,
-            &ids,
-            INSTANCE_TAGS.to_vec(),
-            tag_of,
-            output,
-            progress,
-            fresh,
-            notify,
-        )
-        .await;
+        return many(args, client, &ids, INSTANCE_TAGS.to_vec(), tag_of, sink).await;
     }
     if ids.len() == 1 && !args.per_person {
-        return one_webinar(args, client, &ids[0], output, progress, fresh, notify).await;
+        return one_webinar(args, client, &ids[0], sink).await;
     }
     let tagged = ids.len() > 1;
     let names = if tagged {
@@ -417,17 +324,16 @@ async fn run(
             Tags::default()
         }
     };
-    many(
-        args, client, ids, names, tag_of, output, progress, fresh, notify,
-    )
-    .await
+    many(args, client, ids, names, tag_of, sink).await
 }
 
-fn header(encoder: &Encoder, output: &mut Output, fresh: bool) -> Result<(), Failure> {
-    if fresh && let Some(header) = encoder.header().map_err(|e| write_failure(e, output))? {
-        output
-            .write(&header)
-            .map_err(|e| write_failure(e, output))?;
+fn header(encoder: &Encoder, sink: &mut Sink<'_>) -> Result<(), Failure> {
+    if sink.fresh
+        && let Some(header) = encoder
+            .header()
+            .map_err(|e| write_failure(e, sink.output))?
+    {
+        sink.write(&header)?;
     }
     Ok(())
 }
@@ -439,28 +345,26 @@ async fn list_instances(
     client: &Client,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
-    output: &mut Output,
-    progress: &mut Progress,
-    notify: &Notify,
+    sink: &mut Sink<'_>,
 ) -> Result<Option<End>, Failure> {
     let mut request = client.webinars(from, to).webinar_type(WebinarType::Past);
-    if let Some(checkpoint) = progress.listing.clone() {
+    if let Some(checkpoint) = sink.progress.listing.clone() {
         request = request.resume(checkpoint);
     }
     let mut stream = request.stream();
     loop {
         if let Some(signal) = interrupted() {
-            save(output, progress, |p| p.listing = Some(stream.checkpoint()))?;
+            sink.save(|p| p.listing = Some(stream.checkpoint()))?;
             return Ok(Some(End::Signal(signal)));
         }
         let next = tokio::select! {
             next = stream.next() => next,
-            _ = notify.notified() => continue,
+            _ = sink.notify.notified() => continue,
         };
         match next {
             Some(Ok(webinar)) => {
                 if let Some(uuid) = webinar.uuid.filter(|u| !u.is_empty()) {
-                    progress.listed.push(Instance {
+                    sink.progress.listed.push(Instance {
                         uuid,
                         id: webinar.id,
                         topic: webinar.topic,
@@ -468,18 +372,18 @@ async fn list_instances(
                     });
                 }
                 if stream.checkpoint().rows_in_progress() == 0 {
-                    save(output, progress, |p| p.listing = Some(stream.checkpoint()))?;
+                    sink.save(|p| p.listing = Some(stream.checkpoint()))?;
                 }
             }
             Some(Err(err)) => {
-                progress.listing = Some(stream.checkpoint());
+                sink.progress.listing = Some(stream.checkpoint());
                 return Ok(Some(End::Failed(vec![err])));
             }
             None => break,
         }
     }
-    let listed = std::mem::take(&mut progress.listed);
-    save(output, progress, |p| {
+    let listed = std::mem::take(&mut sink.progress.listed);
+    sink.save(|p| {
         p.instances = Some(listed);
         p.listing = None;
     })?;
@@ -522,288 +426,66 @@ async fn one_webinar(
     args: &Args,
     client: &Client,
     id: &str,
-    output: &mut Output,
-    progress: &mut Progress,
-    fresh: bool,
-    notify: &Notify,
+    sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     let mut request = with_query_options!(client.webinar_participants(id), args);
-    match (&progress.one, &args.resume_from) {
+    match (&sink.progress.one, &args.resume_from) {
         (Some(checkpoint), _) => request = request.resume(checkpoint.clone()),
         (None, Some(token)) => request = request.resume_from(token),
         (None, None) => {}
     }
     let encoder = Encoder::new(args.format, Vec::new(), Participant::FIELDS);
-    header(&encoder, output, fresh)?;
+    header(&encoder, sink)?;
     match args.format {
-        Format::Ndjson => pump_one(request.stream_raw(), &encoder, output, progress, notify).await,
-        Format::Csv => pump_one(request.stream(), &encoder, output, progress, notify).await,
+        Format::Ndjson => pump_one(request.stream_raw(), &encoder, sink).await,
+        Format::Csv => pump_one(request.stream(), &encoder, sink).await,
     }
 }
 
-/// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
-trait Encode {
-    fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()>;
-}
-
-impl Encode for RawRow {
-    fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()> {
-        encoder.raw(self, tags, out);
-        Ok(())
-    }
-}
-
-macro_rules! encode_typed {
-    ($($row:ty),*) => {$(
-        impl Encode for $row {
-            fn encode(&self, encoder: &Encoder, tags: &Tags, out: &mut Vec<u8>) -> io::Result<()> {
-                encoder.typed(self, tags, out)
-            }
-        }
-    )*};
-}
-encode_typed!(Participant, Webinar);
-
-/// A stream that can say where it stands.
-trait Resumable {
-    fn checkpoint(&self) -> Checkpoint;
-}
-
-impl<T: FromRow> Resumable for ParticipantStream<T> {
-    fn checkpoint(&self) -> Checkpoint {
-        ParticipantStream::checkpoint(self)
-    }
-}
-
-impl<T: FromRow> Resumable for WebinarListStream<T> {
-    fn checkpoint(&self) -> Checkpoint {
-        WebinarListStream::checkpoint(self)
-    }
-}
-
-/// Rows of one stream to the output: whole rows, flushed whenever the stream has to wait,
-/// checkpointed after every page's worth of rows. An error ends it.
-async fn pump_one<S, T>(
-    mut stream: S,
-    encoder: &Encoder,
-    output: &mut Output,
-    progress: &mut Progress,
-    notify: &Notify,
-) -> Result<End, Failure>
-where
-    S: Stream<Item = ZoomResult<T>> + Resumable + Unpin,
-    T: Encode,
-{
-    let checkpoint = |s: &S| s.checkpoint();
-    let tags = Tags::default();
-    let mut row = Vec::with_capacity(4096);
-    let mut since_checkpoint = 0u32;
-    loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
-                if since_checkpoint > 0 {
-                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
-                    since_checkpoint = 0;
-                }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = notify.notified() => continue,
-                }
-            }
-        };
-        match next {
-            Some(Ok(item)) => {
-                row.clear();
-                item.encode(encoder, &tags, &mut row)
-                    .map_err(|e| write_failure(e, output))?;
-                output.write(&row).map_err(|e| write_failure(e, output))?;
-                ROWS.fetch_add(1, Ordering::Relaxed);
-                since_checkpoint += 1;
-                if since_checkpoint >= 300 {
-                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
-                    since_checkpoint = 0;
-                }
-                if interrupted().is_some() && checkpoint(&stream).rows_in_progress() == 0 {
-                    // A signal: stop at the end of the page in progress (no request is
-                    // needed for it), so that the cursor is exact.
-                    save(output, progress, |p| p.one = Some(checkpoint(&stream)))?;
-                    return Ok(End::Signal(interrupted().unwrap_or(2)));
-                }
-            }
-            Some(Err(err)) => {
-                progress.one = Some(checkpoint(&stream));
-                return Ok(End::Failed(vec![err]));
-            }
-            None => {
-                progress.one = Some(checkpoint(&stream));
-                return Ok(End::Done);
-            }
-        }
-    }
-}
-
-fn save(
-    output: &mut Output,
-    progress: &mut Progress,
-    update: impl FnOnce(&mut Progress),
-) -> Result<(), Failure> {
-    update(progress);
-    output
-        .checkpoint(progress)
-        .map_err(|e| write_failure(e, output))
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn many(
     args: &Args,
     client: &Client,
     ids: &[String],
     tag_names: Vec<&'static str>,
     tag_of: impl Fn(&str) -> Tags,
-    output: &mut Output,
-    progress: &mut Progress,
-    fresh: bool,
-    notify: &Notify,
+    sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     if args.per_person {
         let encoder = Encoder::new(args.format, tag_names, Attendance::FIELDS);
-        header(&encoder, output, fresh)?;
-        return per_person(
-            args, client, ids, &encoder, &tag_of, output, progress, notify,
-        )
-        .await;
+        header(&encoder, sink)?;
+        return per_person(args, client, ids, &encoder, &tag_of, sink).await;
     }
     let encoder = Encoder::new(args.format, tag_names, Participant::FIELDS);
-    header(&encoder, output, fresh)?;
+    header(&encoder, sink)?;
     let mut request = with_query_options!(client.webinars_participants(ids.to_vec()), args)
         .concurrency(args.concurrency as usize)
         .ordered(true);
-    if let Some(checkpoint) = progress.many.clone() {
+    if let Some(checkpoint) = sink.progress.many.clone() {
         request = request.resume(checkpoint);
     }
     match args.format {
         Format::Ndjson => {
             let stream = request.stream_raw();
-            pump_many(
-                stream, &encoder, &tag_of, args.limit, output, progress, notify,
-            )
-            .await
+            pump_many(stream, &encoder, &tag_of, args.limit, sink).await
         }
         Format::Csv => {
             let stream = request.stream();
-            pump_many(
-                stream, &encoder, &tag_of, args.limit, output, progress, notify,
-            )
-            .await
+            pump_many(stream, &encoder, &tag_of, args.limit, sink).await
         }
     }
 }
 
-/// Rows of many webinars to the output, each tagged with its webinar: as [`pump_one`],
-/// except that one webinar's error does not end the run.
-#[allow(clippy::too_many_arguments)]
-async fn pump_many<T: FromRow + Encode>(
-    mut stream: zoom_participants::WebinarsStream<T>,
-    encoder: &Encoder,
-    tag_of: &dyn Fn(&str) -> Tags,
-    limit: Option<u64>,
-    output: &mut Output,
-    progress: &mut Progress,
-    notify: &Notify,
-) -> Result<End, Failure> {
-    let mut tags: HashMap<String, Tags> = HashMap::new();
-    let mut row = Vec::with_capacity(4096);
-    let mut since_checkpoint = 0u32;
-    let mut errors = Vec::new();
-    // The cap is on the whole export: what earlier runs of it wrote counts.
-    let mut written: u64 = progress
-        .many
-        .as_ref()
-        .map_or(0, |c| c.iter().map(|(_, c)| c.items_yielded()).sum());
-    if limit.is_some_and(|limit| written >= limit) {
-        return Ok(End::Done);
-    }
-    loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
-                if since_checkpoint > 0 {
-                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
-                    since_checkpoint = 0;
-                }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = notify.notified() => continue,
-                }
-            }
-        };
-        match next {
-            Some(Ok((id, item))) => {
-                row.clear();
-                let tags = tags.entry(id).or_insert_with_key(|id| tag_of(id));
-                item.encode(encoder, tags, &mut row)
-                    .map_err(|e| write_failure(e, output))?;
-                output.write(&row).map_err(|e| write_failure(e, output))?;
-                ROWS.fetch_add(1, Ordering::Relaxed);
-                since_checkpoint += 1;
-                written += 1;
-                if since_checkpoint >= 300 {
-                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
-                    since_checkpoint = 0;
-                }
-                if limit == Some(written) {
-                    break;
-                }
-                if let Some(signal) = interrupted() {
-                    save(output, progress, |p| p.many = Some(stream.checkpoint()))?;
-                    return Ok(End::Signal(signal));
-                }
-            }
-            Some(Err(err)) => {
-                errors.push(err);
-                if output.is_durable() {
-                    // Webinars are written one after the other: writing the next ones now
-                    // would put this one's rest after them on the rerun, and the file would
-                    // differ from an uninterrupted export.
-                    break;
-                }
-            }
-            None => break,
-        }
-    }
-    progress.many = Some(stream.checkpoint());
-    Ok(if errors.is_empty() {
-        End::Done
-    } else {
-        End::Failed(errors)
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
 async fn per_person(
     args: &Args,
     client: &Client,
     ids: &[String],
     encoder: &Encoder,
     tag_of: &impl Fn(&str) -> Tags,
-    output: &mut Output,
-    progress: &mut Progress,
-    notify: &Notify,
+    sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     let todo: Vec<String> = ids
         .iter()
-        .filter(|id| !progress.people_done.contains(*id))
+        .filter(|id| !sink.progress.people_done.contains(*id))
         .cloned()
         .collect();
     let mut people = futures::stream::iter(todo.into_iter().map(|id| {
@@ -823,7 +505,7 @@ async fn per_person(
         }
         let next = tokio::select! {
             next = people.next() => next,
-            _ = notify.notified() => continue,
+            _ = sink.notify.notified() => continue,
         };
         let Some((id, result)) = next else { break };
         match result {
@@ -833,10 +515,10 @@ async fn per_person(
                     row.clear();
                     encoder
                         .typed(person, &tags, &mut row)
-                        .map_err(|e| write_failure(e, output))?;
-                    output.write(&row).map_err(|e| write_failure(e, output))?;
+                        .map_err(|e| write_failure(e, sink.output))?;
+                    sink.write(&row)?;
                 }
-                save(output, progress, |p| {
+                sink.save(|p| {
                     p.people_done.insert(id);
                 })?;
             }
@@ -845,7 +527,7 @@ async fn per_person(
                     webinar_id: id,
                     source: Box::new(err),
                 });
-                if output.is_durable() {
+                if sink.output.is_durable() {
                     // As for rows: the next webinars' people must come after this one's.
                     break;
                 }
