@@ -74,9 +74,6 @@ pub static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the command line; returns the exit code.
 pub async fn run() -> u8 {
-    // A reader that goes away must be an EPIPE error to handle, not a SIGPIPE that kills
-    // the process (the hand-written `main` does not set SIGPIPE aside as std's would).
-    let _pipe = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::pipe());
     // First, so that a signal at any moment is handled as documented.
     let notify = signals::listen_for_signals();
     let args = match Args::try_parse() {
