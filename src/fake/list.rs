@@ -25,7 +25,7 @@ use chrono::{DateTime, Months, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::tokens::encode_page_token;
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, RecordedRequest, Shared, arrival, lock, zoom_error};
+use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Shared, lock, record, zoom_error};
 
 /// One webinar instance in the fake's Dashboard webinar list.
 ///
@@ -271,19 +271,7 @@ pub(super) async fn list(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let query: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let request = RecordedRequest {
-        path: uri.path().to_owned(),
-        query,
-        at: arrival(),
-    };
+    let request = record(&uri);
     lock(&shared.list_requests).push(request.clone());
     if !shared.authorized(&headers) {
         return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");

@@ -56,11 +56,11 @@ pub use list::FakeWebinar;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
@@ -348,10 +348,23 @@ fn arrival() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+use crate::http::lock;
+
+/// A request as it arrived: its raw path, its decoded query pairs, when.
+pub(super) fn record(uri: &Uri) -> RecordedRequest {
+    let query = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    RecordedRequest {
+        path: uri.path().to_owned(),
+        query,
+        at: arrival(),
+    }
 }
 
 impl Drop for FakeZoom {

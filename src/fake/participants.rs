@@ -12,10 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use super::tokens::encode_page_token;
-use super::{
-    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, RecordedRequest, Shared, arrival, data, lock,
-    zoom_error,
-};
+use super::{DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, Shared, data, lock, record, zoom_error};
 use crate::model::Participant;
 
 /// The webinar ID from the raw path segment, by Zoom's rule: decoded once, and once more
@@ -57,19 +54,7 @@ pub(super) async fn participants(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let query: Vec<(String, String)> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let request = RecordedRequest {
-        path: uri.path().to_owned(),
-        query,
-        at: arrival(),
-    };
+    let request = record(&uri);
     lock(&shared.requests).push(request.clone());
     let config = &shared.config;
 
