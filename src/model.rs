@@ -42,6 +42,20 @@ macro_rules! row_model {
             // Not every row type is exported from the crate root yet.
             #[allow(dead_code)]
             pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The JSON Schema of the row as it serializes: an object with every known
+            /// field, each nullable, from the same list as the struct (so the two cannot
+            /// drift). The fields kept in `extra` are not described: other properties are
+            /// allowed.
+            #[allow(dead_code)]
+            pub fn json_schema() -> serde_json::Value {
+                let mut properties = serde_json::Map::new();
+                $(properties.insert(
+                    stringify!($field).to_owned(),
+                    crate::rows::nullable(<$ty as FieldValue>::json_schema()),
+                );)*
+                serde_json::json!({ "type": "object", "properties": properties })
+            }
         }
 
         impl Serialize for $name {
@@ -582,6 +596,10 @@ impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for StrVisitor<F
 impl FieldValue for DateTime<Utc> {
     fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error> {
         deserializer.deserialize_option(InstantVisitor)
+    }
+
+    fn json_schema() -> Value {
+        serde_json::json!({ "type": "string", "format": "date-time" })
     }
 }
 

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::model::{AudioCall, CustomKey, Participant, Role, Status, Webinar};
@@ -67,10 +68,14 @@ pub(crate) enum Slot<T> {
 pub(crate) trait FieldValue: Sized + Serialize {
     /// Decodes a value of this field.
     fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error>;
+
+    /// The JSON Schema of a value of this field as it serializes (without `null`: the row
+    /// type's schema makes every field nullable).
+    fn json_schema() -> serde_json::Value;
 }
 
 macro_rules! plain_field_value {
-    ($($ty:ty),* $(,)?) => {$(
+    ($($ty:ty => $schema:expr),* $(,)?) => {$(
         impl FieldValue for $ty {
             fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error> {
                 Ok(match Option::<$ty>::deserialize(deserializer)? {
@@ -78,21 +83,34 @@ macro_rules! plain_field_value {
                     None => Slot::Null,
                 })
             }
+
+            fn json_schema() -> serde_json::Value {
+                $schema
+            }
         }
     )*};
 }
 
 plain_field_value!(
-    String,
-    bool,
-    i64,
-    u64,
-    Vec<String>,
-    Vec<AudioCall>,
-    Vec<CustomKey>,
-    Status,
-    Role
+    String => json!({ "type": "string" }),
+    bool => json!({ "type": "boolean" }),
+    i64 => json!({ "type": "integer" }),
+    u64 => json!({ "type": "integer", "minimum": 0 }),
+    Vec<String> => json!({ "type": "array", "items": { "type": "string" } }),
+    Vec<AudioCall> => json!({ "type": "array", "items": AudioCall::json_schema() }),
+    Vec<CustomKey> => json!({ "type": "array", "items": CustomKey::json_schema() }),
+    Status => json!({ "type": "string" }),
+    Role => json!({ "type": "string" }),
 );
+
+/// A field's schema that also allows `null` (an absent or unknown value).
+pub(crate) fn nullable(mut schema: serde_json::Value) -> serde_json::Value {
+    if let Some(kind) = schema.get("type").and_then(serde_json::Value::as_str) {
+        let kinds = json!([kind, "null"]);
+        schema["type"] = kinds;
+    }
+    schema
+}
 
 /// A [`DeserializeSeed`] for one known field.
 pub(crate) struct FieldSeed<T>(PhantomData<T>);
@@ -704,6 +722,35 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&odd).unwrap(),
             r#"{"has_sip":"no","id":"95204914252","participants":-1}"#
+        );
+    }
+
+    #[test]
+    fn row_schemas_describe_every_known_field_as_nullable() {
+        let schema = Webinar::json_schema();
+        let properties = schema["properties"].as_object().unwrap();
+        let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut fields = Webinar::FIELDS.to_vec();
+        names.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(names, fields);
+        assert_eq!(properties["id"], json!({ "type": ["integer", "null"] }));
+        assert_eq!(
+            properties["end_time"],
+            json!({ "type": ["string", "null"], "format": "date-time" })
+        );
+        assert_eq!(
+            properties["custom_keys"]["items"]["properties"]["value"],
+            json!({ "type": ["string", "null"] })
+        );
+        let participant = Participant::json_schema();
+        assert_eq!(
+            participant["properties"].as_object().unwrap().len(),
+            Participant::FIELDS.len()
+        );
+        assert_eq!(
+            participant["properties"]["audio_call"]["type"],
+            json!(["array", "null"])
         );
     }
 
