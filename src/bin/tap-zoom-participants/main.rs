@@ -182,6 +182,8 @@ fn execute(args: Args) -> Result<(), Failure> {
         ));
     };
     let config = Config::load(config_path)?;
+    // Built (no request is sent) so that a bad URL is refused at discovery too.
+    let client = config.client()?;
     if args.discover {
         return print_json(&catalog::discover());
     }
@@ -193,7 +195,6 @@ fn execute(args: Args) -> Result<(), Failure> {
         Some(path) => State::load(path)?,
         None => State::default(),
     };
-    let client = config.client()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

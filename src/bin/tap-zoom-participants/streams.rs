@@ -33,11 +33,17 @@ pub struct Listed {
 /// The participants of one instance, resumable.
 pub trait ParticipantRows: Stream<Item = ZoomResult<Participant>> + Send + Unpin {
     fn checkpoint(&self) -> Checkpoint;
+    /// Pages received so far by this stream.
+    fn pages_received(&self) -> u64;
 }
 
 impl ParticipantRows for ParticipantStream<Participant> {
     fn checkpoint(&self) -> Checkpoint {
         ParticipantStream::checkpoint(self)
+    }
+
+    fn pages_received(&self) -> u64 {
+        ParticipantStream::pages_received(self)
     }
 }
 

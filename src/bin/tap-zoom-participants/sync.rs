@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::messages::Messages;
 use crate::schema::{ROW_INDEX, Record, json_text};
 use crate::state::{Bookmark, Current, Done, Position, State, Walk};
-use crate::streams::{FAMILIES, Family, Instance};
+use crate::streams::{FAMILIES, Family, Instance, ParticipantRows};
 
 /// How late an ended instance may appear in Zoom's list (the Dashboard lags): a walk's
 /// bookmark does not claim instances that ended less than this before it began.
@@ -333,17 +333,18 @@ impl Sync<'_> {
             instant(Some(current.end_time)),
         ];
         let schema = (family.participant_schema)();
+        // A STATE when the stream has to wait for its next page (the page is done), and
+        // in any case once the rows of a later page arrive: at least one a page.
         let mut since_state = 0u64;
+        let mut covered_page = 1;
         loop {
             let next = match rows.next().now_or_never() {
                 Some(next) => next,
                 None => {
                     if since_state > 0 {
-                        if let Some(c) = walk.instance.as_mut() {
-                            c.participants = Some(rows.checkpoint());
-                        }
-                        self.save(family, walk)?;
+                        self.page_state(family, walk, rows.as_ref())?;
                         since_state = 0;
+                        covered_page = rows.pages_received() + 1;
                     }
                     rows.next().await
                 }
@@ -362,6 +363,11 @@ impl Sync<'_> {
                         .record(family.participants, &record, &tags, &keep)?;
                     index += 1;
                     since_state += 1;
+                    if rows.pages_received() > covered_page {
+                        self.page_state(family, walk, rows.as_ref())?;
+                        since_state = 0;
+                        covered_page = rows.pages_received();
+                    }
                 }
                 Some(Err(err)) => {
                     if let Some(c) = walk.instance.as_mut() {
@@ -373,6 +379,21 @@ impl Sync<'_> {
                 None => return Ok(()),
             }
         }
+    }
+}
+
+impl Sync<'_> {
+    /// A STATE with the participants' checkpoint, covering every row written.
+    fn page_state(
+        &mut self,
+        family: &Family,
+        walk: &mut Walk,
+        rows: &dyn ParticipantRows,
+    ) -> Result<(), Stop> {
+        if let Some(current) = walk.instance.as_mut() {
+            current.participants = Some(rows.checkpoint());
+        }
+        self.save(family, walk)
     }
 }
 
