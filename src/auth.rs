@@ -1,6 +1,5 @@
 //! Access tokens: a fixed one, or Server-to-Server OAuth with a cached, refreshed token.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -8,31 +7,12 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::body::read_capped;
 use crate::encode::form_component;
 use crate::envelope::describe;
 use crate::error::{Error, Result};
-use crate::http::read_capped;
 use crate::redact::Redactor;
-
-/// A token or secret: usable, never shown. `Debug` prints `Secret([redacted])`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(Arc<str>);
-
-impl Secret {
-    pub(crate) fn new(value: impl Into<String>) -> Self {
-        Secret(Arc::from(value.into()))
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+pub(crate) use crate::secret::Secret;
 
 /// Refresh this long before Zoom's `expires_in` runs out, so that no request goes out with
 /// a token about to die on the way.

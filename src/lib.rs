@@ -43,6 +43,7 @@
 
 mod attendance;
 mod auth;
+mod body;
 mod checkpoint;
 mod client;
 mod encode;
@@ -52,6 +53,7 @@ mod error;
 pub mod fake;
 mod fanout;
 mod http;
+mod lock;
 mod model;
 mod paginate;
 mod participants;
@@ -59,6 +61,7 @@ mod rate_limit;
 mod redact;
 mod retry;
 mod rows;
+mod secret;
 mod webinars;
 
 pub use attendance::{Attendance, PersonKey, attendance};

@@ -139,7 +139,7 @@ impl Limiter {
         let bucket = self.bucket(label);
         while let Some((at, cuts)) = bucket.reserve() {
             tokio::time::sleep_until(at).await;
-            if crate::http::lock(&bucket.state).cuts == cuts {
+            if crate::lock::lock(&bucket.state).cuts == cuts {
                 return;
             }
         }
@@ -158,7 +158,7 @@ impl Limiter {
     /// The current rate of a bucket as a fraction of its configured one.
     #[cfg(test)]
     fn share(&self, label: Label) -> f64 {
-        crate::http::lock(&self.bucket(label).state).share
+        crate::lock::lock(&self.bucket(label).state).share
     }
 }
 
@@ -209,7 +209,7 @@ impl Bucket {
         let requests = self.limit.requests?;
         let period = self.limit.period;
         let now = Instant::now();
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         let allowance = allowance(requests, state.share);
         let mut slot = now;
         if state.sent.len() >= allowance {
@@ -249,7 +249,7 @@ impl Bucket {
         };
         let now = Instant::now();
         let period = self.limit.period;
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         // The 429s of requests sent before the last cut say nothing new.
         if state
             .last_throttle
@@ -291,7 +291,7 @@ impl Bucket {
             return;
         };
         let now = Instant::now();
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         state.succeeded.push_back(now);
         while state.succeeded.len() > requests as usize {
             state.succeeded.pop_front();

@@ -3,8 +3,8 @@
 
 use base64::Engine;
 
-use crate::auth::Secret;
 use crate::encode::form_component;
+use crate::secret::Secret;
 
 /// What stands in for a secret.
 const REDACTED: &str = "[redacted]";

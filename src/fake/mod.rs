@@ -348,7 +348,7 @@ fn arrival() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-use crate::http::lock;
+use crate::lock::lock;
 
 /// A request as it arrived: its raw path, its decoded query pairs, when.
 pub(super) fn record(uri: &Uri) -> RecordedRequest {
