@@ -7,10 +7,11 @@ use std::task::{Context, Poll, ready};
 use futures::stream::{FusedStream, Stream, StreamExt};
 
 use super::walk::all_rows_digest;
-use super::{Fetched, Filter, FromRow, Plan, Start, State};
+use super::{Fetched, Filter, Plan, Start, State};
 use crate::checkpoint::{Checkpoint, Position};
 use crate::envelope::Digest;
 use crate::error::{Error, Result};
+use crate::row::Row;
 
 /// The items of a list one by one, with the resume position.
 pub(crate) struct Items<T> {
@@ -35,7 +36,7 @@ pub(crate) struct Items<T> {
 // Nothing here is ever pinned in place: pages are boxed, items moved out.
 impl<T> Unpin for Items<T> {}
 
-impl<T: FromRow> Items<T> {
+impl<T: Row> Items<T> {
     pub(crate) fn new(plan: Plan) -> Self {
         let position = match &plan.start {
             Start::First => Position::default(),
@@ -170,7 +171,7 @@ impl<T: FromRow> Items<T> {
     }
 }
 
-impl<T: FromRow> Stream for Items<T> {
+impl<T: Row> Stream for Items<T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
@@ -217,7 +218,7 @@ impl<T: FromRow> Stream for Items<T> {
     }
 }
 
-impl<T: FromRow> FusedStream for Items<T> {
+impl<T: Row> FusedStream for Items<T> {
     fn is_terminated(&self) -> bool {
         matches!(self.state, State::Finished)
     }

@@ -53,22 +53,6 @@ pub struct Page<T> {
     pub total_records: Option<u64>,
 }
 
-/// A row type a stream can hand out: [`Participant`](crate::Participant),
-/// [`Webinar`](crate::Webinar) or [`RawRow`](crate::RawRow). Sealed: built from one row of
-/// a fetched page, which only this crate sees.
-pub trait FromRow: Sized + Send + 'static + sealed::Sealed {
-    #[doc(hidden)]
-    fn from_row(page: &RawPage, index: usize) -> Self;
-}
-
-pub(crate) mod sealed {
-    /// Keeps [`FromRow`](super::FromRow) to this crate's row types.
-    pub trait Sealed {}
-    impl Sealed for crate::model::Participant {}
-    impl Sealed for crate::model::Webinar {}
-    impl Sealed for crate::envelope::RawRow {}
-}
-
 /// Fetches the page for a token; the second argument is the page's number in this stream
 /// (1-based), for error messages and tracing.
 pub(crate) type FetchPage =

@@ -6,8 +6,9 @@ use std::task::{Context, Poll, ready};
 
 use futures::stream::{FusedStream, Stream, StreamExt};
 
-use super::{FromRow, Page, Plan, State};
+use super::{Page, Plan, State};
 use crate::error::Result;
+use crate::row::Row;
 
 /// The page-level view of a list: each page with its token and `total_records`.
 ///
@@ -19,7 +20,7 @@ pub struct PageStream<T> {
     _rows: PhantomData<fn() -> T>,
 }
 
-impl<T: FromRow> PageStream<T> {
+impl<T: Row> PageStream<T> {
     pub(crate) fn new(plan: Plan) -> Self {
         PageStream {
             state: State::Planned(plan),
@@ -28,7 +29,7 @@ impl<T: FromRow> PageStream<T> {
     }
 }
 
-impl<T: FromRow> Stream for PageStream<T> {
+impl<T: Row> Stream for PageStream<T> {
     type Item = Result<Page<T>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -57,7 +58,7 @@ impl<T: FromRow> Stream for PageStream<T> {
     }
 }
 
-impl<T: FromRow> FusedStream for PageStream<T> {
+impl<T: Row> FusedStream for PageStream<T> {
     fn is_terminated(&self) -> bool {
         matches!(self.state, State::Finished)
     }

@@ -1,13 +1,14 @@
 use super::*;
 use crate::envelope::split;
 use crate::error::Error;
+use crate::row::Row;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use items::Items;
 use std::sync::Mutex;
 
-impl sealed::Sealed for u32 {}
-impl FromRow for u32 {
+impl crate::row::sealed::Sealed for u32 {}
+impl Row for u32 {
     fn from_row(page: &RawPage, index: usize) -> Self {
         page.row(index).parse().unwrap_or(u32::MAX)
     }
