@@ -119,8 +119,7 @@ impl Plan {
     }
 }
 
-/// Fetches pages, numbering them, turning a panic into an error, refusing a repeated token.
-
+/// A walk not started yet, running, or over.
 enum State {
     /// Not polled yet: the plan can still change.
     Planned(Plan),

@@ -13,6 +13,7 @@ use crate::checkpoint::Position;
 use crate::envelope::{Digest, RawPage};
 use crate::error::{Error, Result};
 
+/// Fetches pages, numbering them, turning a panic into an error, refusing a repeated token.
 struct Walker {
     fetch: FetchPage,
     number: u64,
