@@ -161,6 +161,18 @@ impl ServerToServer {
                 other => oauth_error(None, None, &format!("token endpoint unreachable: {other}")),
             })?;
         let redactor = Redactor::for_oauth(&self.client_id, &self.client_secret);
+        if status.is_redirection() {
+            // Not a refusal: the endpoint sent us elsewhere, and the credentials are never
+            // carried to wherever it points.
+            return Err(oauth_error(
+                Some(status.as_u16()),
+                None,
+                &format!(
+                    "the token endpoint answered a redirect ({}), which is never followed; check the token URL",
+                    status.as_u16()
+                ),
+            ));
+        }
         if !status.is_success() {
             let answer: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             let reason = answer

@@ -166,7 +166,7 @@ impl Transport {
                 .as_ref()
                 .is_some_and(|hint| hint.kind != RateLimitKind::Daily)
             {
-                self.limiter.throttled(label);
+                self.limiter.throttled(label, failure.asked);
             }
             tracing::debug!(attempt, status = error.http_status(), error = %error, "attempt failed");
             if let Some(token) = &token

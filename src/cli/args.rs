@@ -35,7 +35,7 @@ Exit codes:
   130  interrupted (SIGINT), 143 terminated (SIGTERM)
 With several webinars, failures that share one code exit with it; mixed ones exit 1.
 
-With --output FILE the export is durable: rows go to FILE.part, a checkpoint to
+With --output FILE (a regular file) the export is durable: rows go to FILE.part, a checkpoint to
 FILE.part.checkpoint, and FILE is replaced only when the run succeeds. After any
 interruption, run the same command again: it continues exactly where it stopped.
 On stdout, a failure or signal prints the shell-quoted --resume-from that continues.";
@@ -133,7 +133,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: Format,
 
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output: a regular file durably (see below); a
+    /// device, FIFO, socket or /dev/stdout as a stream, like standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

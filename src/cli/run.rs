@@ -16,7 +16,7 @@ use zoom_participants::{
 
 use super::args::{Args, Format, SourceArg};
 use super::display::{progress_display, summary};
-use super::durable::{OpenError, Opened, Output};
+use super::durable::{OpenError, Opened, Output, Target};
 use super::output::{Encoder, Tags};
 use super::pump::{Encode, Sink, pump_many, pump_one};
 use super::signals::interrupted;
@@ -148,19 +148,26 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
             Output::stdout().map_err(|e| output_failure(e, false))?,
             Progress::default(),
         ),
-        Some(path) => match Output::durable::<Progress>(path, fingerprint, args.restart) {
-            Ok(Opened::Fresh(output)) => (output, Progress::default()),
-            Ok(Opened::Resumed(output, progress)) => {
-                if args.resume_from.is_some() {
-                    return Err(Failure::new(
-                        USAGE,
-                        "--resume-from cannot be used with --output when a checkpoint exists: run the command without it to continue, or add --restart",
-                    ));
-                }
-                (output, progress)
+        Some(path) => match Target::of(path) {
+            Target::Directory => {
+                return Err(Failure::new(
+                    USAGE,
+                    format!(
+                        "--output {} is a directory; name a file in it",
+                        path.display()
+                    ),
+                ));
             }
-            Err(OpenError::Mismatch(message)) => return Err(Failure::new(USAGE, message)),
-            Err(OpenError::Io(message)) => return Err(Failure::new(OTHER, message)),
+            Target::Stream(target) => (
+                Output::stream(&target).map_err(|e| {
+                    Failure::new(
+                        OTHER,
+                        format!("cannot open --output {}: {e}", path.display()),
+                    )
+                })?,
+                Progress::default(),
+            ),
+            Target::Durable => durable(args, path, fingerprint)?,
         },
     };
     // A CSV header starts a file; on standard output, a run that resumes at a token is
@@ -189,6 +196,28 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
         summary(bar, client, started);
     }
     result
+}
+
+/// Opens a durable export to `path`: fresh, or resumed from the checkpoint it left.
+fn durable(
+    args: &Args,
+    path: &std::path::Path,
+    fingerprint: std::collections::BTreeMap<String, String>,
+) -> Result<(Output, Progress), Failure> {
+    match Output::durable::<Progress>(path, fingerprint, args.restart) {
+        Ok(Opened::Fresh(output)) => Ok((output, Progress::default())),
+        Ok(Opened::Resumed(output, progress)) => {
+            if args.resume_from.is_some() {
+                return Err(Failure::new(
+                    USAGE,
+                    "--resume-from cannot be used with --output when a checkpoint exists: run the command without it to continue, or add --restart",
+                ));
+            }
+            Ok((output, progress))
+        }
+        Err(OpenError::Mismatch(message)) => Err(Failure::new(USAGE, message)),
+        Err(OpenError::Io(message)) => Err(Failure::new(OTHER, message)),
+    }
 }
 
 fn finish(
