@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 
 use serde::de::{DeserializeSeed, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::json::{raw_box, replace_lone_surrogates};
@@ -26,10 +27,14 @@ pub(crate) enum Slot<T> {
 pub(crate) trait FieldValue: Sized + Serialize {
     /// Decodes a value of this field.
     fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error>;
+
+    /// The JSON Schema of a value of this field as it serializes (without `null`: the row
+    /// type's schema makes every field nullable).
+    fn json_schema() -> serde_json::Value;
 }
 
 macro_rules! plain_field_value {
-    ($($ty:ty),* $(,)?) => {$(
+    ($($ty:ty => $schema:expr),* $(,)?) => {$(
         impl FieldValue for $ty {
             fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error> {
                 Ok(match Option::<$ty>::deserialize(deserializer)? {
@@ -37,22 +42,35 @@ macro_rules! plain_field_value {
                     None => Slot::Null,
                 })
             }
+
+            fn json_schema() -> serde_json::Value {
+                $schema
+            }
         }
     )*};
 }
 
 plain_field_value!(
-    String,
-    bool,
-    i64,
-    u64,
-    Vec<String>,
-    Vec<AudioCall>,
-    Vec<CustomKey>,
-    Vec<TrackingField>,
-    Status,
-    Role
+    String => json!({ "type": "string" }),
+    bool => json!({ "type": "boolean" }),
+    i64 => json!({ "type": "integer" }),
+    u64 => json!({ "type": "integer", "minimum": 0 }),
+    Vec<String> => json!({ "type": "array", "items": { "type": "string" } }),
+    Vec<AudioCall> => json!({ "type": "array", "items": AudioCall::json_schema() }),
+    Vec<CustomKey> => json!({ "type": "array", "items": CustomKey::json_schema() }),
+    Vec<TrackingField> => json!({ "type": "array", "items": TrackingField::json_schema() }),
+    Status => json!({ "type": "string" }),
+    Role => json!({ "type": "string" }),
 );
+
+/// A field's schema that also allows `null` (an absent or unknown value).
+pub(crate) fn nullable(mut schema: serde_json::Value) -> serde_json::Value {
+    if let Some(kind) = schema.get("type").and_then(serde_json::Value::as_str) {
+        let kinds = json!([kind, "null"]);
+        schema["type"] = kinds;
+    }
+    schema
+}
 
 /// A [`DeserializeSeed`] for one known field.
 pub(crate) struct FieldSeed<T>(PhantomData<T>);

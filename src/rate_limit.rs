@@ -342,7 +342,7 @@ impl Bucket {
         };
         let now = Instant::now();
         let period = self.limit.period;
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         // A request sent after the last 429 was waited out, refused within the period:
         // our pace, not only the rest of the account, meets the limit.
         let again = state.last_refusal.is_some_and(|at| {

@@ -111,6 +111,36 @@ mod tests {
     }
 
     #[test]
+    fn row_schemas_describe_every_known_field_as_nullable() {
+        use serde_json::json;
+        let schema = Webinar::json_schema();
+        let properties = schema["properties"].as_object().unwrap();
+        let mut names: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut fields = Webinar::FIELDS.to_vec();
+        names.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(names, fields);
+        assert_eq!(properties["id"], json!({ "type": ["integer", "null"] }));
+        assert_eq!(
+            properties["end_time"],
+            json!({ "type": ["string", "null"], "format": "date-time" })
+        );
+        assert_eq!(
+            properties["custom_keys"]["items"]["properties"]["value"],
+            json!({ "type": ["string", "null"] })
+        );
+        let participant = Participant::json_schema();
+        assert_eq!(
+            participant["properties"].as_object().unwrap().len(),
+            Participant::FIELDS.len()
+        );
+        assert_eq!(
+            participant["properties"]["audio_call"]["type"],
+            json!(["array", "null"])
+        );
+    }
+
+    #[test]
     fn decode_keeps_a_row_that_is_not_an_object() {
         let p = Participant::decode("[1, 2]");
         assert_eq!(p.extra.get("_row").map(RawValue::get), Some("[1, 2]"));

@@ -65,6 +65,7 @@ fn busy_quarter() -> zoom_participants::fake::FakeZoomBuilder {
                 topic: format!("Session {month}.{n}"),
                 start_time: start,
                 participants: 3,
+                duration: None,
             });
         }
     }

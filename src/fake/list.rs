@@ -44,6 +44,9 @@ pub struct FakeWebinar {
     pub start_time: DateTime<Utc>,
     /// How many participant rows the instance has (served under its UUID).
     pub participants: u64,
+    /// How long it runs; `None`: 30 minutes to 2 hours, derived from the UUID. An instance
+    /// that has not ended yet is not listed with `type=past`.
+    pub duration: Option<std::time::Duration>,
 }
 
 impl FakeWebinar {
@@ -64,6 +67,7 @@ impl FakeWebinar {
                 topic: topic.to_owned(),
                 start_time: at(start),
                 participants,
+                duration: None,
             };
         let demo = "Weekly product demo";
         let close = "Month-end close";
@@ -193,9 +197,14 @@ fn stable_hash(text: &str) -> u64 {
     })
 }
 
-/// How long the instance ran: 30 minutes to 2 hours, from its UUID.
+/// How long the instance ran: as given, or 30 minutes to 2 hours from its UUID.
 fn duration(webinar: &FakeWebinar) -> chrono::Duration {
-    chrono::Duration::seconds(1_800 + (stable_hash(&webinar.uuid) % 5_400) as i64)
+    webinar
+        .duration
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .unwrap_or_else(|| {
+            chrono::Duration::seconds(1_800 + (stable_hash(&webinar.uuid) % 5_400) as i64)
+        })
 }
 
 fn end_time(webinar: &FakeWebinar) -> DateTime<Utc> {
@@ -477,6 +486,37 @@ mod tests {
         let parts: Vec<i64> = text.split(':').filter_map(|p| p.parse().ok()).collect();
         assert_eq!(parts.len(), 3, "hh:mm:ss, got {text}");
         assert_eq!(parts[0] * 3_600 + parts[1] * 60 + parts[2], seconds);
+    }
+
+    #[test]
+    fn a_given_duration_decides_when_an_instance_is_past() {
+        let start = Utc::now() - chrono::Duration::hours(1);
+        let mut webinar = FakeWebinar {
+            uuid: "u".into(),
+            id: 1,
+            topic: "t".into(),
+            start_time: start,
+            participants: 0,
+            duration: Some(Duration::from_secs(3_600 + 600)),
+        };
+        let today = start.date_naive();
+        let past = |w: &FakeWebinar| {
+            listing(
+                std::slice::from_ref(w),
+                ListType::Past,
+                today,
+                today,
+                Utc::now(),
+            )
+            .len()
+        };
+        assert_eq!(past(&webinar), 0, "ends in ten minutes");
+        assert_eq!(
+            webinar_json(&webinar)["end_time"],
+            (start + chrono::Duration::seconds(4_200)).to_rfc3339_opts(SecondsFormat::Secs, true)
+        );
+        webinar.duration = Some(Duration::from_secs(60));
+        assert_eq!(past(&webinar), 1);
     }
 
     #[test]

@@ -458,6 +458,17 @@ impl FakeZoom {
         catalog.webinars.insert(id, participants);
     }
 
+    /// Lists `webinar` from now on, as [`FakeZoomBuilder::listed_webinar`] does before the
+    /// start (a webinar with the same UUID is replaced).
+    pub fn list_webinar(&self, webinar: FakeWebinar) {
+        let mut catalog = lock(&self.shared.catalog);
+        catalog
+            .webinars
+            .insert(webinar.uuid.clone(), webinar.participants);
+        catalog.listed.retain(|w| w.uuid != webinar.uuid);
+        catalog.listed.push(webinar);
+    }
+
     /// Generates every participant from `seed` from now on: the same webinars, other rows.
     pub fn set_seed(&self, seed: u64) {
         lock(&self.shared.catalog).seed = seed;

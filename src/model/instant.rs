@@ -16,6 +16,10 @@ impl FieldValue for DateTime<Utc> {
     fn visit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Slot<Self>, D::Error> {
         deserializer.deserialize_option(InstantVisitor)
     }
+
+    fn json_schema() -> serde_json::Value {
+        serde_json::json!({ "type": "string", "format": "date-time" })
+    }
 }
 
 struct InstantVisitor;

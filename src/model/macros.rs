@@ -27,6 +27,20 @@ macro_rules! row_model {
             // Not every row type is exported from the crate root yet.
             #[allow(dead_code)]
             pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// The JSON Schema of the row as it serializes: an object with every known
+            /// field, each nullable, from the same list as the struct (so the two cannot
+            /// drift). The fields kept in `extra` are not described: other properties are
+            /// allowed.
+            #[allow(dead_code)]
+            pub fn json_schema() -> serde_json::Value {
+                let mut properties = serde_json::Map::new();
+                $(properties.insert(
+                    stringify!($field).to_owned(),
+                    crate::field::nullable(<$ty as crate::field::FieldValue>::json_schema()),
+                );)*
+                serde_json::json!({ "type": "object", "properties": properties })
+            }
         }
 
         impl Serialize for $name {
