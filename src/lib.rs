@@ -85,7 +85,7 @@ pub use model::{
 pub use paginate::{MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
 pub use rate_limit::RateLimit;
-pub use redact::one_line;
+pub use redact::{Redactor, one_line};
 pub use retry::RetryPolicy;
 pub use row::Row;
 /// The former name of [`Row`].
