@@ -285,6 +285,13 @@ pub(super) async fn list(
     if !shared.authorized(&headers) {
         return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
     }
+    if let Some(response) = shared
+        .targeted_fault(None)
+        .as_ref()
+        .and_then(super::error_fault)
+    {
+        return response;
+    }
     if let Some(limit) = shared.config.list_rate_limit
         && let Some(wait) = take_slot(&mut lock(&shared.list_window), limit, request.at)
     {

@@ -18,7 +18,9 @@
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
 //! - gzip of participants pages when the client asks for it;
-//! - switches for latency and scripted [`Fault`]s (both for participants requests only);
+//! - switches for latency and scripted [`Fault`]s: the next participants request
+//!   ([`FakeZoom::push_fault`]), the n-th request of one webinar
+//!   ([`FakeZoom::push_fault_for`]) or of the list ([`FakeZoom::push_list_fault`]);
 //! - what is served can change while it runs ([`FakeZoom::set_webinar`],
 //!   [`FakeZoom::set_seed`]), so a test can change a webinar between two runs.
 //!
@@ -96,6 +98,16 @@ pub enum Fault {
     Stall(Duration),
     /// A body that never ends.
     EndlessBody,
+    /// An HTTP error status with a Zoom JSON body of this `code` and `message` (Zoom's
+    /// 400/3000 "Cannot access webinar info", say).
+    Zoom {
+        /// The HTTP status.
+        status: u16,
+        /// Zoom's `code`.
+        code: i64,
+        /// Zoom's `message`.
+        message: String,
+    },
 }
 
 impl Fault {
@@ -272,6 +284,7 @@ impl FakeZoomBuilder {
             list_window: Mutex::default(),
             started: Instant::now(),
             faults: Mutex::default(),
+            targeted: Mutex::default(),
             requests: Mutex::default(),
             issued: Mutex::default(),
             token_requests: AtomicU64::new(0),
@@ -320,6 +333,9 @@ struct Shared {
     list_window: Mutex<VecDeque<Instant>>,
     started: Instant,
     faults: Mutex<VecDeque<Fault>>,
+    /// Faults for the n-th request of one webinar (`Some(id)`) or of the list (`None`):
+    /// how many of its requests are still to be served before the fault.
+    targeted: Mutex<Vec<(Option<String>, u64, Fault)>>,
     requests: Mutex<Vec<RecordedRequest>>,
     /// OAuth tokens issued, with when they expire.
     issued: Mutex<HashMap<String, Instant>>,
@@ -348,7 +364,7 @@ fn arrival() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-use crate::http::lock;
+use crate::lock::lock;
 
 /// A request as it arrived: its raw path, its decoded query pairs, when.
 pub(super) fn record(uri: &Uri) -> RecordedRequest {
@@ -468,6 +484,19 @@ impl FakeZoom {
         lock(&self.shared.faults).push_back(fault);
     }
 
+    /// Serves `fault` instead of the `nth` participants request for webinar `id` from now
+    /// on (1: its next one), whatever other webinars are requested meanwhile. `id` is the
+    /// ID or UUID as the client gives it.
+    pub fn push_fault_for(&self, id: impl Into<String>, nth: u64, fault: Fault) {
+        lock(&self.shared.targeted).push((Some(id.into()), nth.max(1), fault));
+    }
+
+    /// Serves `fault` instead of the `nth` webinar-list request from now on (1: the next).
+    /// [`Fault::Status`], [`Fault::Zoom`] and [`Fault::RateLimited`] apply to the list.
+    pub fn push_list_fault(&self, nth: u64, fault: Fault) {
+        lock(&self.shared.targeted).push((None, nth.max(1), fault));
+    }
+
     /// Every participants request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
@@ -494,6 +523,39 @@ impl FakeZoom {
     }
 }
 
+/// The answer to a fault that is an error status (`None` for faults of the body).
+fn error_fault(fault: &Fault) -> Option<Response> {
+    match fault {
+        Fault::Status(status) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(zoom_error(
+                status,
+                status.as_u16().into(),
+                "Internal server error, try again.",
+            ))
+        }
+        Fault::Zoom {
+            status,
+            code,
+            message,
+        } => Some(zoom_error(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            *code,
+            message,
+        )),
+        Fault::RateLimited {
+            daily,
+            retry_after,
+            reset,
+        } => Some(participants::rate_limited(
+            *daily,
+            retry_after.as_deref(),
+            reset.as_deref(),
+        )),
+        _ => None,
+    }
+}
+
 fn zoom_error(status: StatusCode, code: i64, message: &str) -> Response {
     (
         status,
@@ -504,6 +566,23 @@ fn zoom_error(status: StatusCode, code: i64, message: &str) -> Response {
 }
 
 impl Shared {
+    /// Counts a request of webinar `id` (`None`: the list) against the targeted faults, and
+    /// takes the one whose turn it is.
+    fn targeted_fault(&self, id: Option<&str>) -> Option<Fault> {
+        let mut targeted = lock(&self.targeted);
+        let mut due = None;
+        for (target, left, fault) in targeted.iter_mut() {
+            if target.as_deref() == id {
+                *left -= 1;
+                if *left == 0 && due.is_none() {
+                    due = Some(fault.clone());
+                }
+            }
+        }
+        targeted.retain(|(_, left, _)| *left > 0);
+        due
+    }
+
     /// Whether the request carries the fixed token or a live OAuth token.
     fn authorized(&self, headers: &HeaderMap) -> bool {
         let Some(token) = headers

@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use super::tokens::encode_page_token;
-use super::{DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, Shared, data, lock, record, zoom_error};
+use super::{
+    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, Shared, data, error_fault, lock, record, zoom_error,
+};
 use crate::model::Participant;
 
 /// The webinar ID from the raw path segment, by Zoom's rule: decoded once, and once more
@@ -72,26 +74,14 @@ pub(super) async fn participants(
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
-    let fault = lock(&shared.faults).pop_front();
-    if let Some(Fault::Status(status)) = &fault {
-        let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return zoom_error(
-            status,
-            status.as_u16().into(),
-            "Internal server error, try again.",
-        );
-    }
-    if let Some(Fault::RateLimited {
-        daily,
-        retry_after,
-        reset,
-    }) = &fault
-    {
-        return rate_limited(*daily, retry_after.as_deref(), reset.as_deref());
-    }
-
     let not_found = "This webinar's detail info is not available or ID is not valid.";
-    let Some(id) = webinar_id(segment) else {
+    let id = webinar_id(segment);
+    let targeted = id.as_deref().and_then(|id| shared.targeted_fault(Some(id)));
+    let fault = lock(&shared.faults).pop_front().or(targeted);
+    if let Some(response) = fault.as_ref().and_then(error_fault) {
+        return response;
+    }
+    let Some(id) = id else {
         return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
     };
     let (total, seed) = {
