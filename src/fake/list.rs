@@ -163,10 +163,29 @@ impl FakeWebinar {
 /// Which instances a listing asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ListType {
-    /// Ended before now.
+    /// Ended before now (for meetings: with a number of participants other than one).
     Past,
+    /// Meetings that ended with one participant (`type=pastOne`).
+    PastOne,
     /// Started, not yet ended.
     Live,
+}
+
+/// Which Dashboard list: `GET /v2/metrics/webinars` or `GET /v2/metrics/meetings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Instances {
+    Webinars,
+    Meetings,
+}
+
+impl Instances {
+    /// The path's last segment, which is also the name of the answer's array.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Instances::Webinars => "webinars",
+            Instances::Meetings => "meetings",
+        }
+    }
 }
 
 /// The instances of `listed` that a listing of `from..=to` yields at `now`, in the order
@@ -183,6 +202,7 @@ pub(super) fn listing(
         .filter(|w| (from..=to).contains(&w.start_time.date_naive()))
         .filter(|w| match kind {
             ListType::Past => end_time(w) <= now,
+            ListType::PastOne => end_time(w) <= now && w.participants == 1,
             ListType::Live => w.start_time <= now && now < end_time(w),
         })
         .collect();
@@ -259,6 +279,26 @@ pub(super) fn webinar_json(webinar: &FakeWebinar) -> Value {
     object
 }
 
+/// The list object of one meeting instance: a webinar's properties, with
+/// `in_room_participants`, and `tracking_fields` when asked for.
+pub(super) fn meeting_json(meeting: &FakeWebinar, tracking_fields: bool) -> Value {
+    let mut object = webinar_json(meeting);
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove("has_external_participant");
+        fields.insert(
+            "in_room_participants".into(),
+            json!(stable_hash(&meeting.uuid) % 3),
+        );
+        if tracking_fields {
+            fields.insert(
+                "tracking_fields".into(),
+                json!([{ "field": "Team", "value": format!("team-{}", meeting.id % 7) }]),
+            );
+        }
+    }
+    object
+}
+
 /// A 400/300 naming the offending query field, the way Zoom reports validation failures.
 fn invalid_field(field: &str, detail: &str) -> Response {
     (
@@ -280,9 +320,23 @@ pub(super) async fn list(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let request = record(&uri);
+    list_of(&shared, &uri, &headers, Instances::Webinars)
+}
+
+/// `GET /v2/metrics/meetings`: `type` also takes `pastOne` (meetings that ended with one
+/// participant; `past` lists the others), and `include_fields=tracking_fields`.
+pub(super) async fn list_meetings(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    list_of(&shared, &uri, &headers, Instances::Meetings)
+}
+
+fn list_of(shared: &Shared, uri: &Uri, headers: &HeaderMap, instances: Instances) -> Response {
+    let request = record(uri);
     lock(&shared.list_requests).push(request.clone());
-    if !shared.authorized(&headers) {
+    if !shared.authorized(headers) {
         return zoom_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
     }
     if let Some(response) = shared
@@ -298,11 +352,12 @@ pub(super) async fn list(
         return per_minute_limited(limit, wait);
     }
 
-    let kind = match request.query_value("type") {
-        None | Some("live") => ListType::Live,
-        Some("past") => ListType::Past,
-        Some(other) => {
-            return invalid_field("type", &format!("{other:?} is not one of past, live."));
+    let kind = match (request.query_value("type"), instances) {
+        (None | Some("live"), _) => ListType::Live,
+        (Some("past"), _) => ListType::Past,
+        (Some("pastOne"), Instances::Meetings) => ListType::PastOne,
+        (Some(other), _) => {
+            return invalid_field("type", &format!("{other:?} is not a list type."));
         }
     };
     let date = |field: &str| {
@@ -331,7 +386,7 @@ pub(super) async fn list(
         Some(_) => return invalid_field("page_size", "An integer from 1 to 300."),
     };
     // A token only continues the listing it came from.
-    let scope = format!("\u{0}webinars\n{kind:?}\n{from}\n{to}");
+    let scope = format!("\u{0}{}\n{kind:?}\n{from}\n{to}", instances.name());
     let offset = match request
         .query_value("next_page_token")
         .filter(|t| !t.is_empty())
@@ -349,15 +404,26 @@ pub(super) async fn list(
         },
     };
 
+    let tracking_fields = request.query_value("include_fields") == Some("tracking_fields");
     let (rows, total) = {
         let catalog = lock(&shared.catalog);
-        let found = listing(&catalog.listed, kind, from, to, Utc::now());
+        let listed = match instances {
+            Instances::Webinars => &catalog.listed,
+            Instances::Meetings => &catalog.meetings,
+        };
+        let mut found = listing(listed, kind, from, to, Utc::now());
+        if instances == Instances::Meetings && kind == ListType::Past {
+            found.retain(|m| m.participants != 1);
+        }
         let total = found.len() as u64;
         let rows: Vec<Value> = found
             .into_iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
             .take(usize::try_from(page_size).unwrap_or(usize::MAX))
-            .map(webinar_json)
+            .map(|w| match instances {
+                Instances::Webinars => webinar_json(w),
+                Instances::Meetings => meeting_json(w, tracking_fields),
+            })
             .collect();
         (rows, total)
     };
@@ -374,7 +440,7 @@ pub(super) async fn list(
         "page_size": page_size,
         "total_records": total,
         "next_page_token": next,
-        "webinars": rows,
+        instances.name(): rows,
     });
     (
         [(header::CONTENT_TYPE, "application/json")],

@@ -15,6 +15,10 @@
 //!   the same page sizes and expiring tokens as the participants, and an optional
 //!   per-minute limit ([`FakeZoomBuilder::list_rate_limit_per_minute`]) answered with a
 //!   *Resource-intensive* 429 and `Retry-After`;
+//! - `GET /v2/metrics/meetings` and `GET /v2/metrics/meetings/{id}/participants`: the same
+//!   for the meetings given to [`FakeZoomBuilder::listed_meeting`], `type=pastOne` listing
+//!   those that ended with one participant and `type=past` the others,
+//!   `include_fields=tracking_fields` adding their tracking fields;
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
 //! - gzip of participants pages when the client asks for it;
@@ -171,6 +175,7 @@ pub struct FakeZoomBuilder {
     gzip: bool,
     cache_pages: bool,
     listed: Vec<FakeWebinar>,
+    meetings: Vec<FakeWebinar>,
     list_rate_limit: Option<u32>,
 }
 
@@ -197,6 +202,17 @@ impl FakeZoomBuilder {
             .insert(webinar.uuid.clone(), webinar.participants);
         self.listed.retain(|w| w.uuid != webinar.uuid);
         self.listed.push(webinar);
+        self
+    }
+
+    /// Lists `meeting` in the Dashboard meeting list (`GET /v2/metrics/meetings`: with
+    /// `type=pastOne` when it has one participant, `type=past` otherwise, once ended) and
+    /// serves its `participants` generated rows at
+    /// `GET /v2/metrics/meetings/{uuid}/participants`. A [`FakeWebinar`] describes a meeting
+    /// instance as well. A second meeting with the same UUID replaces the first.
+    pub fn listed_meeting(mut self, meeting: FakeWebinar) -> Self {
+        self.meetings.retain(|m| m.uuid != meeting.uuid);
+        self.meetings.push(meeting);
         self
     }
 
@@ -275,6 +291,7 @@ impl FakeZoomBuilder {
         let catalog = Catalog {
             webinars: std::mem::take(&mut self.webinars),
             listed: std::mem::take(&mut self.listed),
+            meetings: std::mem::take(&mut self.meetings),
             seed: self.seed,
         };
         let shared = Arc::new(Shared {
@@ -294,6 +311,7 @@ impl FakeZoomBuilder {
         let app = Router::new()
             .route("/oauth/token", post(tokens::issue_token))
             .route("/v2/metrics/webinars", get(list::list))
+            .route("/v2/metrics/meetings", get(list::list_meetings))
             .fallback(participants::participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -355,6 +373,8 @@ struct Catalog {
     webinars: HashMap<String, u64>,
     /// The Dashboard webinar list.
     listed: Vec<FakeWebinar>,
+    /// The Dashboard meeting list; each meeting's rows are served under its UUID.
+    meetings: Vec<FakeWebinar>,
     seed: u64,
 }
 
@@ -406,6 +426,7 @@ impl FakeZoom {
             gzip: true,
             cache_pages: false,
             listed: Vec::new(),
+            meetings: Vec::new(),
             list_rate_limit: None,
         }
     }
@@ -445,6 +466,46 @@ impl FakeZoom {
             .into_iter()
             .map(list::webinar_json)
             .collect()
+    }
+
+    /// Exactly the meeting objects complete listings of `from..=to` yield, `type=past` and
+    /// `type=pastOne` together, by `start_time` then `uuid`, with tracking fields when asked.
+    pub fn expected_meetings(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        tracking_fields: bool,
+    ) -> Vec<serde_json::Value> {
+        let catalog = lock(&self.shared.catalog);
+        list::listing(
+            &catalog.meetings,
+            list::ListType::Past,
+            from,
+            to,
+            Utc::now(),
+        )
+        .into_iter()
+        .map(|m| list::meeting_json(m, tracking_fields))
+        .collect()
+    }
+
+    /// Exactly what a complete stream of the meeting's participants yields, in order.
+    pub fn expected_meeting_participants(&self, uuid: &str) -> Vec<Participant> {
+        let (count, seed) = {
+            let catalog = lock(&self.shared.catalog);
+            let count = catalog.meetings.iter().find(|m| m.uuid == uuid);
+            (count.map_or(0, |m| m.participants), catalog.seed)
+        };
+        (0..count)
+            .map(|i| data::participant(seed, i, false))
+            .collect()
+    }
+
+    /// Lists `meeting` from now on, as [`FakeZoomBuilder::listed_meeting`] does.
+    pub fn list_meeting(&self, meeting: FakeWebinar) {
+        let mut catalog = lock(&self.shared.catalog);
+        catalog.meetings.retain(|m| m.uuid != meeting.uuid);
+        catalog.meetings.push(meeting);
     }
 
     /// Serves `participants` rows under `id` from now on (a new webinar, or a changed one);

@@ -60,9 +60,11 @@ pub(super) async fn participants(
     lock(&shared.requests).push(request.clone());
     let config = &shared.config;
 
-    let segment = uri
-        .path()
+    let path = uri.path();
+    let meeting = path.starts_with("/v2/metrics/meetings/");
+    let segment = path
         .strip_prefix("/v2/metrics/webinars/")
+        .or_else(|| path.strip_prefix("/v2/metrics/meetings/"))
         .and_then(|rest| rest.strip_suffix("/participants"))
         .filter(|segment| !segment.contains('/'));
     let Some(segment) = segment else {
@@ -86,14 +88,20 @@ pub(super) async fn participants(
     };
     let (total, seed) = {
         let catalog = lock(&shared.catalog);
-        (catalog.webinars.get(&id).copied(), catalog.seed)
+        let total = if meeting {
+            let found = catalog.meetings.iter().find(|m| m.uuid == id);
+            found.map(|m| m.participants)
+        } else {
+            catalog.webinars.get(&id).copied()
+        };
+        (total, catalog.seed)
     };
     let Some(total) = total else {
         return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
     };
     if let Some(kind) = request
         .query_value("type")
-        .filter(|t| !matches!(*t, "live" | "past"))
+        .filter(|t| !(matches!(*t, "live" | "past") || meeting && *t == "pastOne"))
     {
         return zoom_error(
             StatusCode::BAD_REQUEST,
@@ -106,12 +114,18 @@ pub(super) async fn participants(
         Some(Ok(size)) if size >= 1 => size.min(MAX_PAGE_SIZE),
         Some(_) => return zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid field: page_size."),
     };
+    // A meeting's tokens never continue a webinar's list of the same ID, nor the reverse.
+    let scope = if meeting {
+        format!("\u{0}meeting\n{id}")
+    } else {
+        id.clone()
+    };
     let offset = match request
         .query_value("next_page_token")
         .filter(|t| !t.is_empty())
     {
         None => 0,
-        Some(token) => match shared.live_token(token, &id) {
+        Some(token) => match shared.live_token(token, &scope) {
             Some(offset) => offset,
             None => {
                 return zoom_error(
@@ -126,7 +140,7 @@ pub(super) async fn participants(
     let end = (offset + page_size).min(total);
     let items = shared.rendered_items(&id, offset..end, with_registrant_id, seed);
     let next = if end < total {
-        encode_page_token(&id, end, shared.started.elapsed().as_millis())
+        encode_page_token(&scope, end, shared.started.elapsed().as_millis())
     } else {
         String::new()
     };
