@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 use tap_support::*;
-use zoom_participants::{Participant, Webinar};
+use zoom_participants::{Meeting, Participant, Webinar};
 
 #[tokio::test]
 async fn about_names_the_capabilities_and_every_setting() {
@@ -75,7 +75,15 @@ async fn discovery_describes_every_stream_from_the_row_types() {
         .iter()
         .filter_map(|s| s["stream"].as_str())
         .collect();
-    assert_eq!(names, ["webinars", "webinar_participants"]);
+    assert_eq!(
+        names,
+        [
+            "webinars",
+            "webinar_participants",
+            "meetings",
+            "meeting_participants"
+        ]
+    );
     let by_name: HashMap<&str, &Value> = streams
         .iter()
         .filter_map(|s| Some((s["tap_stream_id"].as_str()?, s)))
@@ -109,6 +117,22 @@ async fn discovery_describes_every_stream_from_the_row_types() {
         json!({ "type": ["string", "null"], "format": "date-time" })
     );
 
+    let meetings = by_name["meetings"];
+    assert_eq!(meetings["key_properties"], json!(["uuid"]));
+    let properties: BTreeSet<&str> = meetings["schema"]["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut expected: BTreeSet<&str> = Meeting::FIELDS.iter().copied().collect();
+    expected.insert("extra");
+    assert_eq!(properties, expected);
+    let meeting_rows = by_name["meeting_participants"];
+    assert_eq!(
+        meeting_rows["key_properties"],
+        json!(["meeting_uuid", "row_index"])
+    );
+    assert!(meeting_rows["schema"]["properties"]["meeting_start_time"].is_object());
+
     for stream in &streams {
         let metadata = stream["metadata"].as_array().cloned().unwrap_or_default();
         let top = metadata
@@ -135,7 +159,7 @@ async fn discovery_describes_every_stream_from_the_row_types() {
 
 #[tokio::test]
 async fn a_sync_emits_exactly_what_was_served_in_singer_order() {
-    let zoom = fake(ended_instances()).await;
+    let zoom = fake_both(ended_instances(), ended_meetings()).await;
     let dir = scratch("sync");
     let config = config(&zoom, &dir, json!({}));
     let output = sync(&config, None, None).await;
@@ -186,25 +210,50 @@ async fn a_sync_emits_exactly_what_was_served_in_singer_order() {
             .any(|r| r["extra"].is_string()),
         "fields the model does not know travel in extra"
     );
+    let meetings = served_meetings(&zoom);
+    assert_eq!(meetings.len(), 3);
+    let listed: Vec<Value> = records(&messages, "meetings")
+        .iter()
+        .map(|r| as_served(r, &[]))
+        .collect();
+    assert_eq!(listed, meetings, "past and pastOne meetings alike");
+    let rows: Vec<Value> = records(&messages, "meeting_participants")
+        .iter()
+        .map(participant_as_served)
+        .collect();
+    assert_eq!(rows.len(), 621);
+    assert_eq!(rows, served_meeting_participants(&zoom, &meetings));
+    let one = zoom
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("Mt2oneParticipant0"))
+        .map(|r| r.query_value("type").map(str::to_owned))
+        .collect::<Vec<_>>();
+    assert_eq!(one, [Some("pastOne".to_owned())]);
 
     // A STATE after every page: it covers exactly the rows emitted before it.
     let mut emitted: HashMap<String, u64> = HashMap::new();
     let mut page_states = 0;
     for message in &messages {
         match message["type"].as_str() {
-            Some("RECORD") if message["stream"] == "webinar_participants" => {
-                let uuid = message["record"]["webinar_uuid"]
+            Some("RECORD") => {
+                let record = &message["record"];
+                let uuid = record["webinar_uuid"]
                     .as_str()
-                    .unwrap_or_default();
-                *emitted.entry(uuid.to_owned()).or_default() += 1;
+                    .or(record["meeting_uuid"].as_str());
+                if let Some(uuid) = uuid {
+                    *emitted.entry(uuid.to_owned()).or_default() += 1;
+                }
             }
             Some("STATE") => {
-                let current = &message["value"]["in_progress"]["webinars"]["instance"];
-                if let Some(uuid) = current["uuid"].as_str() {
-                    let yielded = current["participants"]["yielded"].as_u64().unwrap_or(0);
-                    assert_eq!(emitted.get(uuid).copied().unwrap_or(0), yielded);
-                    if yielded > 0 {
-                        page_states += 1;
+                for family in ["webinars", "meetings"] {
+                    let current = &message["value"]["in_progress"][family]["instance"];
+                    if let Some(uuid) = current["uuid"].as_str() {
+                        let yielded = current["participants"]["yielded"].as_u64().unwrap_or(0);
+                        assert_eq!(emitted.get(uuid).copied().unwrap_or(0), yielded);
+                        if yielded > 0 && family == "webinars" {
+                            page_states += 1;
+                        }
                     }
                 }
             }
@@ -215,7 +264,15 @@ async fn a_sync_emits_exactly_what_was_served_in_singer_order() {
     assert_eq!(page_states, 3);
     let state = last_state(&messages);
     assert_eq!(state["in_progress"]["webinars"], Value::Null);
-    assert!(state["bookmarks"]["webinars"]["ended_through"].is_string());
+    assert_eq!(state["in_progress"]["meetings"], Value::Null);
+    for stream in [
+        "webinars",
+        "webinar_participants",
+        "meetings",
+        "meeting_participants",
+    ] {
+        assert!(state["bookmarks"][stream]["ended_through"].is_string());
+    }
 }
 
 #[tokio::test]
@@ -240,7 +297,9 @@ async fn an_unselected_stream_costs_no_request() {
         .map(participant_as_served)
         .collect();
     assert_eq!(rows, served_participants(&zoom, &served));
-    assert_eq!(zoom.list_requests().len(), 1, "the list is still read");
+    let lists = zoom.list_requests();
+    assert_eq!(lists.len(), 1, "the webinar list is still read");
+    assert_eq!(lists[0].path, "/v2/metrics/webinars", "and no meeting list");
 
     let before = zoom.request_count();
     let only_list = catalog_selecting(&config, &dir, &["webinars"]).await;

@@ -40,11 +40,18 @@ fn committed(messages: &[Value]) -> (Vec<(String, Value)>, Option<Value>) {
 
 #[tokio::test]
 async fn kill_9_at_random_moments_and_a_rerun_from_the_last_state_emit_exactly_the_rest() {
-    let zoom = fake_with(ended_instances(), |b| b.latency(Duration::from_millis(15))).await;
+    let zoom = fake_with(ended_instances(), |b| {
+        ended_meetings()
+            .into_iter()
+            .fold(b.latency(Duration::from_millis(15)), |b, m| {
+                b.listed_meeting(m)
+            })
+    })
+    .await;
     let dir = scratch("kill");
     let config = config(&zoom, &dir, json!({}));
     let reference = all_records(&messages(&sync(&config, None, None).await));
-    assert_eq!(reference.len(), 4 + 991);
+    assert_eq!(reference.len(), 4 + 991 + 3 + 621);
 
     let seed = fastrand::u64(..);
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -68,7 +75,7 @@ async fn kill_9_at_random_moments_and_a_rerun_from_the_last_state_emit_exactly_t
         let mut lines = BufReader::new(stdout).lines();
         // Killed after a random number of lines (sometimes at once), or run to its end.
         let kill_after = if attempt < 12 {
-            Some(rng.usize(0..400))
+            Some(rng.usize(0..500))
         } else {
             None
         };

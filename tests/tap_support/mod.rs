@@ -70,6 +70,24 @@ pub fn ended_instances() -> Vec<FakeWebinar> {
     ]
 }
 
+/// Ended meetings of the last days: one with several pages, one with one participant
+/// (listed with `type=pastOne`), one with none.
+pub fn ended_meetings() -> Vec<FakeWebinar> {
+    vec![
+        instance("/Mt1aB3dEf6hIj9kLm2==", 91_234_567_890, 4 * DAY, HOUR, 620),
+        instance("Mt2oneParticipant0==", 92_345_678_901, 2 * DAY, HOUR / 2, 1),
+        instance("Mt3nobody+0000000==", 93_456_789_012, DAY, HOUR / 4, 0),
+    ]
+}
+
+/// A fake with webinars and meetings.
+pub async fn fake_both(webinars: Vec<FakeWebinar>, meetings: Vec<FakeWebinar>) -> FakeZoom {
+    fake_with(webinars, |b| {
+        meetings.into_iter().fold(b, |b, m| b.listed_meeting(m))
+    })
+    .await
+}
+
 pub async fn fake(instances: Vec<FakeWebinar>) -> FakeZoom {
     fake_with(instances, |b| b).await
 }
@@ -221,18 +239,46 @@ pub fn served_instances(zoom: &FakeZoom) -> Vec<Value> {
     served
 }
 
-/// What the participant stream should hold for these instances, in order.
+/// The served meetings in the tap's order (end time, then UUID).
+pub fn served_meetings(zoom: &FakeZoom) -> Vec<Value> {
+    let mut served = zoom.expected_meetings(start_date(), Utc::now().date_naive(), true);
+    served.sort_by_key(|w| {
+        (
+            w["end_time"].as_str().unwrap_or_default().to_owned(),
+            w["uuid"].as_str().unwrap_or_default().to_owned(),
+        )
+    });
+    served
+}
+
+/// What the webinar participant stream should hold for these instances, in order.
 pub fn served_participants(zoom: &FakeZoom, instances: &[Value]) -> Vec<Value> {
+    served_rows(instances, "webinar", |uuid| {
+        zoom.expected_participants(uuid, false)
+    })
+}
+
+/// What the meeting participant stream should hold for these instances, in order.
+pub fn served_meeting_participants(zoom: &FakeZoom, instances: &[Value]) -> Vec<Value> {
+    served_rows(instances, "meeting", |uuid| {
+        zoom.expected_meeting_participants(uuid)
+    })
+}
+
+fn served_rows(
+    instances: &[Value],
+    prefix: &str,
+    rows_of: impl Fn(&str) -> Vec<zoom_participants::Participant>,
+) -> Vec<Value> {
     let mut rows = Vec::new();
     for w in instances {
         let uuid = w["uuid"].as_str().unwrap_or_default();
-        for (i, p) in zoom.expected_participants(uuid, false).iter().enumerate() {
+        for (i, p) in rows_of(uuid).iter().enumerate() {
             let mut row = serde_json::to_value(p).expect("a participant serializes");
             if let Some(row) = row.as_object_mut() {
-                row.insert("webinar_uuid".into(), w["uuid"].clone());
-                row.insert("webinar_id".into(), w["id"].clone());
-                row.insert("webinar_start_time".into(), w["start_time"].clone());
-                row.insert("webinar_end_time".into(), w["end_time"].clone());
+                for field in ["uuid", "id", "start_time", "end_time"] {
+                    row.insert(format!("{prefix}_{field}"), w[field].clone());
+                }
                 row.insert("row_index".into(), json!(i));
             }
             rows.push(row);

@@ -1,6 +1,7 @@
 //! `tap-zoom-participants`: a Singer tap (for Meltano and any Singer runner) on the
-//! zoom-participants library: streams `webinars` and `webinar_participants`, incremental
-//! by instance end time, exactly the records after the last STATE a target saw.
+//! zoom-participants library: streams `webinars`, `webinar_participants`, `meetings` and
+//! `meeting_participants`, incremental by instance end time, exactly the records after the
+//! last STATE a target saw.
 //!
 //! Standard output holds Singer messages only; every log line goes to standard error.
 
@@ -84,7 +85,7 @@ pub fn say(line: &str) {
 #[command(
     name = "tap-zoom-participants",
     version,
-    about = "Singer tap: Zoom webinar instances and their participants, from the Dashboard API"
+    about = "Singer tap: Zoom webinar and meeting instances and their participants, from the Dashboard API"
 )]
 struct Args {
     /// The config file (JSON): start_date, credentials, ...
@@ -229,7 +230,7 @@ fn about(format: Option<AboutFormat>) -> Result<(), Failure> {
             })
         })
         .collect();
-    let description = "Zoom webinar instances and their participants from Zoom's Dashboard API: incremental by instance end time, exactly the records after the last STATE";
+    let description = "Zoom webinar and meeting instances and their participants from Zoom's Dashboard API: incremental by instance end time, exactly the records after the last STATE";
     match format {
         Some(AboutFormat::Json) => print_json(&json!({
             "name": "tap-zoom-participants",

@@ -251,6 +251,7 @@ impl Sync<'_> {
                         id: instance.id,
                         start_time: instance.start_time,
                         end_time: instance.end_time,
+                        list_type: instance.list_type.clone(),
                         listed: to_list,
                         participants: None,
                     });
@@ -318,8 +319,12 @@ impl Sync<'_> {
             .participants
             .as_ref()
             .map_or(0, |c| c.items_yielded());
-        let mut rows =
-            (family.participants_of)(self.client, &current.uuid, current.participants.clone());
+        let mut rows = (family.participants_of)(
+            self.client,
+            &current.uuid,
+            &current.list_type,
+            current.participants.clone(),
+        );
         let names = crate::schema::instance_columns(family.prefix).map(|(name, _)| name);
         let instant = |t: Option<DateTime<Utc>>| {
             t.map_or("null".to_owned(), |t| {
