@@ -59,8 +59,7 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
 /// A Meltano project using the built tap as a custom extractor and target-jsonl.
 fn project(dir: &Path, zoom: &FakeZoom, target_jsonl: &Path) {
     let yml = format!(
-        r#"version: 1
-default_environment: test
+        r#"default_environment: test
 project_id: tap-zoom-participants-pipeline-test
 send_anonymous_usage_stats: false
 environments:
