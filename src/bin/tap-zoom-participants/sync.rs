@@ -111,6 +111,10 @@ impl Sync<'_> {
             .filter(|s| self.selection.is_selected(s))
             .map(str::to_owned)
             .collect();
+        if selected.is_empty() {
+            // A walk left in progress stays, to go on when its streams are selected again.
+            return Ok(());
+        }
         let mut served: BTreeSet<String> = BTreeSet::new();
         loop {
             let walk = match self.state.in_progress.get(family.list).cloned().flatten() {
@@ -196,17 +200,21 @@ impl Sync<'_> {
 
     async fn walk(&mut self, family: &Family, mut walk: Walk) -> Result<(), Stop> {
         self.put(family, &walk);
+        let wants_list = walk.streams.iter().any(|s| s == family.list);
+        let wants_rows = walk.streams.iter().any(|s| s == family.participants);
         if let Some(current) = walk.instance.clone() {
-            // Its list record went out before its first participants: finish these.
-            self.participants(family, &mut walk).await?;
-            self.finished(family, &mut walk, &current.instance(), current.listed, true)?;
+            // Its list record went out before its first participants: finish these (unless
+            // the participants are no longer selected).
+            if wants_rows {
+                self.participants(family, &mut walk).await?;
+            }
+            let listed = current.listed && wants_list;
+            self.finished(family, &mut walk, &current.instance(), listed, wants_rows)?;
         }
         let windows: Vec<(NaiveDate, NaiveDate)> = windows(walk.from, walk.to)
             .into_iter()
             .filter(|(first, _)| *first >= walk.window)
             .collect();
-        let wants_list = walk.streams.iter().any(|s| s == family.list);
-        let wants_rows = walk.streams.iter().any(|s| s == family.participants);
         let (list_bookmark, rows_bookmark) = (
             self.bookmark(family.list),
             self.bookmark(family.participants),
