@@ -73,6 +73,7 @@
 mod builder;
 mod data;
 mod expected;
+mod instances;
 mod list;
 mod meetings;
 mod participants;
