@@ -5,7 +5,9 @@
 //! 422 (logging "Request did not pass the validation rules"). The CLI is run against it for
 //! every source it has: webinar participants, the webinar list, meeting participants (past
 //! and pastOne), both Report API participant lists, the meeting list, the meetings of a
-//! period, and a webinar and a meeting in one fan-out; every request must have passed. The spec is the repository's copy of Zoom's
+//! period, and a webinar and a meeting in one fan-out; first pages, and later pages (with
+//! `next_page_token`: Zoom's placeholder token, or `--resume-from`) of every list. Every
+//! request must have passed. The spec is the repository's copy of Zoom's
 //! file, `tests/spec/zoom-participants-endpoints.swagger.json`.
 //!
 //! Prism lets a query parameter the operation does not declare through (`include_field=`,
@@ -55,6 +57,8 @@ const PLAIN_MEETING_UUID: &str = "Xy7pQr2sTu5vWx8y+a1bCd==";
 const PLAIN_MEETING_UUID_PATH: &str = "Xy7pQr2sTu5vWx8y%2Ba1bCd%3D%3D";
 const WEBINAR_ID: &str = "95204914252";
 const MEETING_ID: &str = "85746065432";
+/// A page token as Zoom hands them out.
+const TOKEN: &str = "Qv8sGm2yPz0aR4tW9uXk1JdHcE7fLbNn3";
 
 const WEBINARS: &str = "/metrics/webinars";
 const WEBINAR_PARTICIPANTS: &str = "/metrics/webinars/{webinarId}/participants";
@@ -1129,7 +1133,7 @@ async fn prism_finds_no_request_violation() {
         ],
         requests: vec![path("/report/webinars/95204914252/participants")],
         sends: vec![("include_fields", "registrant_id"), ("page_size", "300")],
-        rows: Some(report_webinar_rows),
+        rows: Some(report_webinar_rows.clone()),
     };
     for row in session.run(&run, "--source report --webinar").await {
         serde_json::from_value::<ReportParticipant>(row).unwrap();
@@ -1146,10 +1150,60 @@ async fn prism_finds_no_request_violation() {
             "/report/meetings/{MEETING_UUID_PATH}/participants"
         ))],
         sends: vec![("include_fields", "registrant_id"), ("page_size", "300")],
-        rows: Some(report_meeting_rows),
+        rows: Some(report_meeting_rows.clone()),
     };
     for row in session.run(&run, "--source report --meeting").await {
         serde_json::from_value::<ReportParticipant>(row).unwrap();
+    }
+
+    // A later page (--resume-from sends next_page_token) of the lists whose answers end on
+    // their first page everywhere else.
+    let later_pages = [
+        (
+            vec![
+                "--meeting",
+                MEETING_ID,
+                "--type",
+                "pastOne",
+                "--resume-from",
+                TOKEN,
+            ],
+            "/metrics/meetings/85746065432/participants",
+            meeting_rows.clone(),
+        ),
+        (
+            vec![
+                "--source",
+                "report",
+                "--webinar",
+                WEBINAR_ID,
+                "--resume-from",
+                TOKEN,
+            ],
+            "/report/webinars/95204914252/participants",
+            report_webinar_rows,
+        ),
+        (
+            vec![
+                "--source",
+                "report",
+                "--meeting",
+                MEETING_ID,
+                "--resume-from",
+                TOKEN,
+            ],
+            "/report/meetings/85746065432/participants",
+            report_meeting_rows,
+        ),
+    ];
+    for (args, sent, rows) in later_pages {
+        let run = Run {
+            args,
+            requests: vec![path(sent)],
+            sends: vec![("next_page_token", TOKEN), ("page_size", "300")],
+            rows: Some(rows),
+        };
+        session.run(&run, "--resume-from").await;
     }
 
     // --list-meetings over a quarter: three windows.
