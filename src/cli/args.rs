@@ -159,8 +159,10 @@ pub struct Args {
     pub concurrency: u64,
 
     /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
-    /// (with --from/--to: a generated quarter of webinars, 2026-01-01..2026-03-31).
-    #[arg(long, conflicts_with_all = ["webinars", "webinars_from", "meetings"])]
+    /// (with --from/--to: a generated quarter of webinars and meetings,
+    /// 2026-01-01..2026-03-31; with --meeting 85746065432: the demo meeting, and
+    /// 85746065433 is a one-person meeting for --type pastOne).
+    #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
     pub demo: bool,
 
     /// How many participants the demo webinar has (1..=10,000,000; default 10,000).

@@ -23,6 +23,10 @@ pub use text::say;
 
 /// The demo webinar's ID.
 const DEMO_WEBINAR: &str = "95204914252";
+/// The demo meeting's ID (`--demo --meeting 85746065432`).
+const DEMO_MEETING: &str = "85746065432";
+/// The demo's one-person meeting (`--demo --meeting 85746065433 --type pastOne`).
+const DEMO_ONE_PERSON_MEETING: &str = "85746065433";
 
 /// A failure: the exit code and the one line that explains it.
 pub struct Failure {
@@ -95,8 +99,11 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     check_usage(&args)?;
     let mut demo = None;
     let client = if args.demo {
-        let mut zoom =
-            FakeZoom::builder().webinar(DEMO_WEBINAR, args.demo_participants.unwrap_or(10_000));
+        let size = args.demo_participants.unwrap_or(10_000);
+        let mut zoom = FakeZoom::builder()
+            .webinar(DEMO_WEBINAR, size)
+            .meeting(DEMO_MEETING, size)
+            .one_person_meeting(DEMO_ONE_PERSON_MEETING);
         if args.from.is_some() {
             zoom = zoom.demo_period();
         }
@@ -170,7 +177,7 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         && (!args.webinars.is_empty()
             || args.webinars_from.is_some()
             || (args.from.is_some() && !period_of_meetings)
-            || (args.demo && args.from.is_none()))
+            || (args.demo && args.from.is_none() && args.meetings.is_empty()))
     {
         return usage(
             "--type pastOne is for meetings only (--meeting, or --meetings with --from/--to)",

@@ -712,7 +712,7 @@ async fn per_person<R: Row + Connection>(
 }
 
 fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
-    if args.demo && args.from.is_none() {
+    if args.demo && args.from.is_none() && args.meetings.is_empty() {
         return Ok(vec![DEMO_WEBINAR.to_owned()]);
     }
     if args.from.is_some() {
