@@ -87,7 +87,15 @@ fn windows(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn meetings_across_month_and_year_boundaries_are_each_instance_s_rows_tagged() {
-    let cases: [(&str, &str, Vec<(&str, &str)>, Vec<(&str, &str)>); 3] = [
+    /// `from`, `to`, the list windows, each instance's topic and start.
+    type Case = (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        Pairs,
+    );
+    type Pairs = Vec<(&'static str, &'static str)>;
+    let cases: [Case; 3] = [
         // The last instant of January and the first of February, in one window.
         (
             "2026-01-31",
