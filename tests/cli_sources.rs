@@ -1,8 +1,8 @@
 //! The binary's meeting and Report API sources against the fake Zoom, as a process: exact
 //! rows (byte for byte what was served), the requests that fetched them, `--type pastOne`,
 //! Zoom's double-encoding of UUIDs, a fan-out of webinars and meetings, report rows in CSV
-//! and per person, the usage errors of the new flags, and page tokens bound to their
-//! endpoint.
+//! and per person, and page tokens bound to their endpoint. The usage errors of the new
+//! flags are in `cli_sources_usage`.
 #![cfg(feature = "cli")]
 
 mod cli_support;
@@ -395,72 +395,6 @@ async fn per_person_on_report_rows_gives_each_person_once_by_the_report_s_identi
     let mut want = keys_of(&webinar_people);
     want.extend(keys_of(&report));
     assert_eq!(got, want);
-}
-
-#[tokio::test]
-async fn usage_errors_of_the_new_sources_are_exit_2_without_a_request() {
-    let zoom = FakeZoom::builder()
-        .demo_period()
-        .webinar(WEBINAR, 5)
-        .meeting(MEETING, 5)
-        .start()
-        .await
-        .unwrap();
-    let period = ["--from", "2026-01-01", "--to", "2026-01-31"];
-    let cases: Vec<(Vec<&str>, &str)> = vec![
-        (
-            [&["--source", "report"][..], &period].concat(),
-            "--source report",
-        ),
-        (
-            [&["--source", "report", "--meetings"][..], &period].concat(),
-            "--source report",
-        ),
-        (
-            ["--type", "pastOne", "--webinar", WEBINAR].to_vec(),
-            "pastOne",
-        ),
-        (
-            [
-                "--type",
-                "pastOne",
-                "--webinar",
-                WEBINAR,
-                "--meeting",
-                MEETING,
-            ]
-            .to_vec(),
-            "pastOne",
-        ),
-        ([&["--type", "pastOne"][..], &period].concat(), "pastOne"),
-        (
-            ["--webinar", MEETING, "--meeting", MEETING].to_vec(),
-            "both as --webinar and as --meeting",
-        ),
-        (
-            ["--source", "report", "--type", "past", "--webinar", WEBINAR].to_vec(),
-            "--type",
-        ),
-        (
-            [
-                "--source",
-                "report",
-                "--type",
-                "pastOne",
-                "--meeting",
-                MEETING,
-            ]
-            .to_vec(),
-            "--type",
-        ),
-    ];
-    for (args, needle) in cases {
-        let out = run(&zoom, &args).await;
-        assert_failure(&out, 2, &[needle]);
-        assert!(stderr(&out).starts_with("error: "), "{args:?}");
-    }
-    assert_eq!(zoom.request_count(), 0);
-    assert_eq!(zoom.list_requests().len(), 0);
 }
 
 fn client(zoom: &FakeZoom) -> Client {
