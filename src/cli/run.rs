@@ -736,6 +736,12 @@ fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
                 .map(str::to_owned),
         );
     }
+    if let Some(id) = args.meetings.iter().find(|id| ids.contains(id)) {
+        return Err(Failure::new(
+            USAGE,
+            format!("{id:?} is given both as a webinar and as --meeting; give it once"),
+        ));
+    }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
     if ids.is_empty() && args.meetings.is_empty() {
