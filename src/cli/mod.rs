@@ -192,6 +192,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         if args.webinar_type.is_some() {
             return usage("--source report takes no --type (the Report API lists past sessions)");
         }
+        if !args.role.is_empty() {
+            return usage("--source report takes no --role (the Report API's rows have no role)");
+        }
     }
     if let Some(id) = args.meetings.iter().find(|id| args.webinars.contains(id)) {
         return usage(&format!(
