@@ -59,6 +59,7 @@ mod rate_limit;
 mod redact;
 mod retry;
 mod rows;
+pub mod webhook;
 mod webinars;
 
 pub use attendance::{Attendance, PersonKey, attendance};
