@@ -51,6 +51,7 @@ mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod fanout;
+mod follow;
 mod http;
 mod model;
 mod paginate;
@@ -68,6 +69,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsCheckpoint, WebinarsRequest, WebinarsStream};
+pub use follow::{FollowStream, MIN_POLL_INTERVAL};
 pub use model::{AudioCall, CustomKey, Extra, Participant, Role, Status, Webinar, WebinarType};
 pub use paginate::{FromRow, MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};

@@ -267,6 +267,11 @@ impl ParticipantsRequest {
         PageStream::new(self.plan())
     }
 
+    /// The webinar ID or UUID as the caller gave it.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
     fn plan(self) -> Plan {
         self.options
             .plan(&self.client, &self.id, self.start, &self.criteria)

@@ -15,6 +15,9 @@
 //!   the same page sizes and expiring tokens as the participants, and an optional
 //!   per-minute limit ([`FakeZoomBuilder::list_rate_limit_per_minute`]) answered with a
 //!   *Resource-intensive* 429 and `Retry-After`;
+//! - scripted live sessions ([`FakeZoomBuilder::live_session`]): `type=live` lists of
+//!   webinars or meetings that change from one walk to the next and end with 404/3001, as
+//!   Zoom's do when the session is over (what `ParticipantsRequest::follow` is tested on);
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
 //! - gzip of participants pages when the client asks for it;
@@ -48,6 +51,7 @@
 
 mod data;
 mod list;
+mod live;
 mod participants;
 mod tokens;
 
@@ -160,9 +164,19 @@ pub struct FakeZoomBuilder {
     cache_pages: bool,
     listed: Vec<FakeWebinar>,
     list_rate_limit: Option<u32>,
+    live: HashMap<String, Vec<Vec<Participant>>>,
 }
 
 impl FakeZoomBuilder {
+    /// Serves a scripted live session under `id` (a webinar or meeting ID or UUID) for
+    /// `type=live`: the n-th walk of the live list sees `snapshots[n]`, page after page;
+    /// after the last one the session is over and the live list answers 404/3001, as
+    /// Zoom's does once a session has ended. See the `live` module's notes.
+    pub fn live_session(mut self, id: impl Into<String>, snapshots: Vec<Vec<Participant>>) -> Self {
+        self.live.insert(id.into(), snapshots);
+        self
+    }
+
     /// Keeps every rendered page in memory and serves it again from there (default off):
     /// for benchmarks that measure the client, not the fake's generator.
     pub fn cache_pages(mut self, cache: bool) -> Self {
@@ -260,6 +274,16 @@ impl FakeZoomBuilder {
         let addr = listener.local_addr()?;
         let page_cache = self.cache_pages.then(Mutex::default);
         // What may change at runtime moves to the catalog, so nothing reads a stale copy.
+        let live = std::mem::take(&mut self.live)
+            .into_iter()
+            .map(|(id, snapshots)| {
+                let session = live::LiveSession {
+                    snapshots,
+                    walks: 0,
+                };
+                (id, session)
+            })
+            .collect();
         let catalog = Catalog {
             webinars: std::mem::take(&mut self.webinars),
             listed: std::mem::take(&mut self.listed),
@@ -277,11 +301,12 @@ impl FakeZoomBuilder {
             token_requests: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
             page_cache,
+            live: Mutex::new(live),
         });
         let app = Router::new()
             .route("/oauth/token", post(tokens::issue_token))
             .route("/v2/metrics/webinars", get(list::list))
-            .fallback(participants::participants)
+            .fallback(live::live_or_participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -327,6 +352,8 @@ struct Shared {
     bytes_sent: AtomicU64,
     /// Rendered pages by (webinar, start, end, registrant IDs), when caching is on.
     page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
+    /// Scripted live sessions by ID.
+    live: Mutex<HashMap<String, live::LiveSession>>,
 }
 
 /// (webinar, start, end, registrant IDs, seed).
@@ -391,6 +418,7 @@ impl FakeZoom {
             cache_pages: false,
             listed: Vec::new(),
             list_rate_limit: None,
+            live: HashMap::new(),
         }
     }
 
