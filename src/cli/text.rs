@@ -26,6 +26,7 @@ fn redact_environment(text: &str) -> String {
     let var = |name: &str| std::env::var(name).ok().filter(|v| v.len() >= 4);
     let mut secrets: Vec<String> = Vec::new();
     secrets.extend(var("ZOOM_ACCESS_TOKEN"));
+    secrets.extend(var("ZOOM_WEBHOOK_SECRET_TOKEN"));
     if let Some(secret) = var("ZOOM_CLIENT_SECRET") {
         if let Ok(id) = std::env::var("ZOOM_CLIENT_ID") {
             let pair = format!("{id}:{secret}");

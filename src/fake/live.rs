@@ -19,8 +19,44 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::tokens::{decode_page_token, encode_page_token};
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Shared, lock, record, zoom_error};
+use super::{
+    DEFAULT_PAGE_SIZE, FakeZoomBuilder, MAX_PAGE_SIZE, Shared, data, lock, record, zoom_error,
+};
 use crate::model::Participant;
+
+/// Snapshots of the ready-made live session.
+const DEMO_SNAPSHOTS: u64 = 12;
+/// People who come to it.
+const DEMO_PEOPLE: u64 = 48;
+
+impl FakeZoomBuilder {
+    /// A ready-made live session under `id` (for `--demo --follow`): 48 generated people
+    /// (the host throughout) coming in fours and staying 3 to 6 snapshots, over 12
+    /// snapshots; then the session is over.
+    pub fn demo_live_session(self, id: impl Into<String>) -> Self {
+        let seed = self.seed;
+        let snapshots = (0..DEMO_SNAPSHOTS)
+            .map(|n| {
+                (0..DEMO_PEOPLE)
+                    .filter(|&i| {
+                        let from = i / 4;
+                        let until = if i == 0 {
+                            DEMO_SNAPSHOTS
+                        } else {
+                            from + 3 + i % 4
+                        };
+                        (from..until).contains(&n)
+                    })
+                    .map(|i| Participant {
+                        leave_time: None,
+                        ..data::participant(seed, i, false)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.live_session(id, snapshots)
+    }
+}
 
 /// One scripted session: its snapshots, and how many walks have begun.
 #[derive(Debug, Clone, Default)]

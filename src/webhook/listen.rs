@@ -172,7 +172,7 @@ impl Listener {
         Ok(EventStream {
             rx,
             local_addr,
-            stop,
+            stop: Arc::new(stop),
             counters,
         })
     }
@@ -189,8 +189,20 @@ impl Listener {
 pub struct EventStream {
     rx: mpsc::Receiver<ParticipantEvent>,
     local_addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     counters: Arc<Counters>,
+}
+
+/// Closes an [`EventStream`]'s listener from elsewhere (a signal handler, a task) while
+/// the stream itself is being drained; from [`EventStream::close_handle`].
+#[derive(Debug, Clone)]
+pub struct CloseHandle(Arc<watch::Sender<bool>>);
+
+impl CloseHandle {
+    /// As [`EventStream::close`].
+    pub fn close(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 impl std::fmt::Debug for EventStream {
@@ -228,6 +240,11 @@ impl EventStream {
     /// the events it holds and ends.
     pub fn close(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// A handle that closes the listener while the stream is borrowed elsewhere.
+    pub fn close_handle(&self) -> CloseHandle {
+        CloseHandle(self.stop.clone())
     }
 
     /// Counts of what the listener has done.

@@ -40,8 +40,8 @@ mod verify;
 pub use event::{EventIdentity, EventKind, Instance, InstanceKind, ParticipantEvent};
 #[cfg(feature = "webhook")]
 pub use listen::{
-    DEFAULT_BUFFER, DEFAULT_MAX_CONNECTIONS, DEFAULT_REMEMBER, DEFAULT_REQUEST_TIMEOUT,
-    EventStream, Listener, ListenerStats, listen,
+    CloseHandle, DEFAULT_BUFFER, DEFAULT_MAX_CONNECTIONS, DEFAULT_REMEMBER,
+    DEFAULT_REQUEST_TIMEOUT, EventStream, Listener, ListenerStats, listen,
 };
 pub use verify::{
     DEFAULT_MAX_BODY_BYTES, DEFAULT_WINDOW, Delivery, Headers, Refusal, SIGNATURE_HEADER,
