@@ -77,7 +77,7 @@ pub async fn listen(args: &Args, addr: &str, notify: Arc<Notify>) -> Result<(), 
         })?;
     let mut log = open_log(args).await?;
     let mut events = Listener::new(secret.as_bytes())
-        .on_refusal(|line| say(line))
+        .on_refusal(say)
         .bind(addr)
         .await
         .map_err(|e| Failure::new(OTHER, format!("cannot listen on {addr}: {e}")))?;
