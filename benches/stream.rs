@@ -147,8 +147,8 @@ fn throughput(c: &mut Criterion) {
         .use_rustls_tls()
         .build()
         .expect("reqwest");
-    let ndjson = Encoder::new(Format::Ndjson, Vec::new(), Participant::FIELDS);
-    let csv = Encoder::new(Format::Csv, Vec::new(), Participant::FIELDS);
+    let ndjson = Encoder::new(Format::Ndjson, Vec::new(), Participant::FIELDS.to_vec());
+    let csv = Encoder::new(Format::Csv, Vec::new(), Participant::FIELDS.to_vec());
     let tags = Tags::default();
     // Render and cache every page once before measuring, and check what each pipeline
     // makes of them.

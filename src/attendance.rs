@@ -12,7 +12,42 @@ use futures::{Stream, StreamExt as _};
 use serde::{Serialize, Serializer};
 
 use crate::error::Result;
-use crate::model::{Participant, Role, Status};
+use crate::model::{Participant, ReportParticipant, Role, Status};
+use crate::row::Row;
+
+/// A row that is one connection of one person: [`Participant`] (Dashboard) or
+/// [`ReportParticipant`] (Report API), so that [`attendance`] folds either.
+pub trait Connection: Row {
+    /// The row in the Dashboard's terms (the Report API's `name` and `user_email` are the
+    /// Dashboard's `user_name` and `email`).
+    #[doc(hidden)]
+    fn into_connection(self) -> Participant;
+}
+
+impl Connection for Participant {
+    fn into_connection(self) -> Participant {
+        self
+    }
+}
+
+impl Connection for ReportParticipant {
+    fn into_connection(self) -> Participant {
+        Participant {
+            id: self.id,
+            user_id: self.user_id,
+            user_name: self.name,
+            email: self.user_email,
+            join_time: self.join_time,
+            leave_time: self.leave_time,
+            status: self.status,
+            customer_key: self.customer_key,
+            registrant_id: self.registrant_id,
+            participant_user_id: self.participant_user_id,
+            bo_mtg_id: self.bo_mtg_id,
+            ..Participant::default()
+        }
+    }
+}
 
 /// What makes two rows the same person, strongest evidence first.
 ///
@@ -192,19 +227,20 @@ struct AttendanceRecord<'a> {
 /// **Memory** grows with the number of people (and, per person, with the number of
 /// separate stretches of time they attended), not with the number of rows: rows are folded
 /// as they arrive and not kept.
-pub fn attendance<S>(
+pub fn attendance<S, R>(
     rows: S,
     session_end: Option<DateTime<Utc>>,
 ) -> impl Stream<Item = Result<Attendance>> + Send + 'static
 where
-    S: Stream<Item = Result<Participant>> + Send + Unpin + 'static,
+    S: Stream<Item = Result<R>> + Send + Unpin + 'static,
+    R: Connection,
 {
     async_stream::stream! {
         let mut rows = rows;
         let mut tally = Tally::default();
         while let Some(row) = rows.next().await {
             match row {
-                Ok(row) => tally.add(row),
+                Ok(row) => tally.add(row.into_connection()),
                 Err(err) => {
                     yield Err(err);
                     return;

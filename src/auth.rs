@@ -1,6 +1,5 @@
 //! Access tokens: a fixed one, or Server-to-Server OAuth with a cached, refreshed token.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -8,31 +7,12 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::body::read_capped;
 use crate::encode::form_component;
 use crate::envelope::describe;
 use crate::error::{Error, Result};
-use crate::http::read_capped;
 use crate::redact::Redactor;
-
-/// A token or secret: usable, never shown. `Debug` prints `Secret([redacted])`.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(Arc<str>);
-
-impl Secret {
-    pub(crate) fn new(value: impl Into<String>) -> Self {
-        Secret(Arc::from(value.into()))
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+pub(crate) use crate::secret::Secret;
 
 /// Refresh this long before Zoom's `expires_in` runs out, so that no request goes out with
 /// a token about to die on the way.
@@ -181,6 +161,18 @@ impl ServerToServer {
                 other => oauth_error(None, None, &format!("token endpoint unreachable: {other}")),
             })?;
         let redactor = Redactor::for_oauth(&self.client_id, &self.client_secret);
+        if status.is_redirection() {
+            // Not a refusal: the endpoint sent us elsewhere, and the credentials are never
+            // carried to wherever it points.
+            return Err(oauth_error(
+                Some(status.as_u16()),
+                None,
+                &format!(
+                    "the token endpoint answered a redirect ({}), which is never followed; check the token URL",
+                    status.as_u16()
+                ),
+            ));
+        }
         if !status.is_success() {
             let answer: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             let reason = answer

@@ -4,8 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{Auth, Secret, ServerToServer, is_header_safe};
+use crate::endpoint::{
+    MEETING_PARTICIPANTS, REPORT_MEETING_PARTICIPANTS, REPORT_WEBINAR_PARTICIPANTS,
+    WEBINAR_PARTICIPANTS,
+};
 use crate::error::{Error, Result};
 use crate::http::{Budget, Transport, check_url};
+use crate::model::ReportParticipant;
 use crate::participants::ParticipantsRequest;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::redact::Redactor;
@@ -47,7 +52,37 @@ impl Client {
     /// The participants of one webinar; `id` is the webinar ID or UUID as Zoom gives it,
     /// unencoded.
     pub fn webinar_participants(&self, id: impl Into<String>) -> ParticipantsRequest {
-        ParticipantsRequest::new(self.clone(), id.into())
+        ParticipantsRequest::one(self.clone(), &WEBINAR_PARTICIPANTS, id.into())
+    }
+
+    /// The participants of one meeting, from the Dashboard
+    /// (`GET /metrics/meetings/{meetingId}/participants`; Business plans and up, scope
+    /// `dashboard_meetings:read:admin`); `id` is the meeting ID or UUID, unencoded. Set
+    /// the list with [`meeting_type`](ParticipantsRequest::meeting_type): `pastOne` reads
+    /// meetings that ended with a single participant.
+    pub fn meeting_participants(&self, id: impl Into<String>) -> ParticipantsRequest {
+        ParticipantsRequest::one(self.clone(), &MEETING_PARTICIPANTS, id.into())
+    }
+
+    /// The participants of one ended webinar from the Report API
+    /// (`GET /report/webinars/{webinarId}/participants`; Pro plans and up, no Dashboard
+    /// needed, scope `report:read:admin`), as [`ReportParticipant`] rows. Takes no type.
+    pub fn report_webinar_participants(
+        &self,
+        id: impl Into<String>,
+    ) -> ParticipantsRequest<ReportParticipant> {
+        ParticipantsRequest::one(self.clone(), &REPORT_WEBINAR_PARTICIPANTS, id.into())
+    }
+
+    /// The participants of one ended meeting from the Report API
+    /// (`GET /report/meetings/{meetingId}/participants`; Pro plans and up, scope
+    /// `report:read:admin`): only meetings with two or more participants (for one-person
+    /// meetings use the Dashboard with `MeetingType::PastOne`).
+    pub fn report_meeting_participants(
+        &self,
+        id: impl Into<String>,
+    ) -> ParticipantsRequest<ReportParticipant> {
+        ParticipantsRequest::one(self.clone(), &REPORT_MEETING_PARTICIPANTS, id.into())
     }
 
     /// How many requests this client (all its clones and streams) has sent to Zoom, retries

@@ -26,13 +26,14 @@ pub(crate) fn form_component(text: &str) -> String {
     percent_encode(text)
 }
 
-/// A webinar ID or UUID as one path segment, by Zoom's rule: encoded once, or twice when
-/// it starts with `/` or contains `//`. Refuses what would not stay one segment.
-pub(crate) fn webinar_segment(id: &str) -> Result<String, String> {
+/// A webinar's or meeting's ID or UUID as one path segment, by Zoom's rule: encoded once,
+/// or twice when it starts with `/` or contains `//`. Refuses what would not stay one
+/// segment; `what` names the instance (`webinar`, `meeting`) in the refusal.
+pub(crate) fn instance_segment(id: &str, what: &str) -> Result<String, String> {
     match id {
-        "" => return Err("the webinar ID is empty".to_owned()),
+        "" => return Err(format!("the {what} ID is empty")),
         // URL parsers read `%2E%2E` as `..` too, so no encoding makes these safe.
-        "." | ".." => return Err(format!("{id:?} is not a webinar ID or UUID")),
+        "." | ".." => return Err(format!("{id:?} is not a {what} ID or UUID")),
         _ => {}
     }
     let once = percent_encode(id);
@@ -63,10 +64,19 @@ mod tests {
             ("é", "%C3%A9"),
         ];
         for (id, segment) in cases {
-            assert_eq!(webinar_segment(id).unwrap(), segment, "{id}");
+            assert_eq!(instance_segment(id, "webinar").unwrap(), segment, "{id}");
         }
         for id in ["", ".", ".."] {
-            assert!(webinar_segment(id).unwrap_err().contains("webinar ID"));
+            assert!(
+                instance_segment(id, "webinar")
+                    .unwrap_err()
+                    .contains("webinar ID")
+            );
+            assert!(
+                instance_segment(id, "meeting")
+                    .unwrap_err()
+                    .contains("meeting ID")
+            );
         }
     }
 }

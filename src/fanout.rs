@@ -1,7 +1,7 @@
-//! Many webinars at once: each one's pages in order, several webinars in flight, with a
-//! checkpoint per webinar.
+//! Many instances at once (webinars, meetings, or both): each one's pages in order,
+//! several in flight, with a checkpoint per instance.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -10,11 +10,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::Checkpoint;
 use crate::client::Client;
+use crate::endpoint::{
+    Endpoint, MEETING_PARTICIPANTS, REPORT_MEETING_PARTICIPANTS, REPORT_WEBINAR_PARTICIPANTS,
+    WEBINAR_PARTICIPANTS,
+};
 use crate::envelope::RawRow;
 use crate::error::Result;
-use crate::model::{Participant, Role, Status, WebinarType};
-use crate::paginate::{FromRow, Start};
-use crate::participants::{Criteria, Options, ParticipantStream};
+use crate::model::{Participant, ReportParticipant};
+use crate::paginate::Start;
+use crate::participants::{ParticipantStream, ParticipantsRequest, Target};
+use crate::row::Row;
 
 impl Client {
     /// The participants of many webinars, streamed with bounded concurrency; see
@@ -24,36 +29,82 @@ impl Client {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        let mut seen = std::collections::HashSet::new();
-        ids.retain(|id| seen.insert(id.clone()));
-        WebinarsRequest {
-            client: self.clone(),
-            ids,
-            options: Options::default(),
-            criteria: Criteria::default(),
+        self.many(&WEBINAR_PARTICIPANTS, ids)
+    }
+
+    /// The participants of many meetings (Dashboard), as
+    /// [`webinars_participants`](Client::webinars_participants) does for webinars; combine
+    /// both with [`and`](ParticipantsRequest::and).
+    pub fn meetings_participants<I, S>(&self, ids: I) -> WebinarsRequest
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.many(&MEETING_PARTICIPANTS, ids)
+    }
+
+    /// The Report API's participants of many webinars.
+    pub fn report_webinars_participants<I, S>(&self, ids: I) -> WebinarsRequest<ReportParticipant>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.many(&REPORT_WEBINAR_PARTICIPANTS, ids)
+    }
+
+    /// The Report API's participants of many meetings.
+    pub fn report_meetings_participants<I, S>(&self, ids: I) -> WebinarsRequest<ReportParticipant>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.many(&REPORT_MEETING_PARTICIPANTS, ids)
+    }
+
+    fn many<R, I, S>(&self, endpoint: &'static Endpoint, ids: I) -> ParticipantsRequest<R, Many>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let targets = ids
+            .into_iter()
+            .map(|id| Target {
+                endpoint,
+                id: id.into(),
+            })
+            .collect();
+        ParticipantsRequest::with_scope(self.clone(), Many::new(targets))
+    }
+}
+
+/// A request for the participants of many webinars or meetings: a [`ParticipantsRequest`]
+/// whose options apply to each instance, streaming `(instance ID, row)` pairs: each
+/// instance's rows in order, up to [`concurrency`](ParticipantsRequest::concurrency)
+/// instances at a time, all under the client's one rate limit. An ID given twice is
+/// streamed once.
+pub type WebinarsRequest<R = Participant> = ParticipantsRequest<R, Many>;
+
+/// The instances of a fan-out and how they are streamed.
+#[derive(Debug, Clone)]
+#[doc(hidden)]
+pub struct Many {
+    targets: Vec<Target>,
+    concurrency: usize,
+    pub(crate) resume: Option<WebinarsCheckpoint>,
+    ordered: bool,
+}
+
+impl Many {
+    pub(crate) fn new(mut targets: Vec<Target>) -> Self {
+        let mut seen = HashSet::new();
+        targets.retain(|t| seen.insert(t.id.clone()));
+        Many {
+            targets,
             concurrency: 4,
             resume: None,
             ordered: false,
         }
     }
-}
-
-/// A request for the participants of many webinars. Takes the options of a one-webinar
-/// request, applied to each webinar, and streams `(webinar ID, participant)` pairs: each
-/// webinar's participants in order, up to [`concurrency`](WebinarsRequest::concurrency)
-/// webinars at a time, all under the client's one rate limit. An ID given twice is
-/// streamed once.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is streamed"]
-pub struct WebinarsRequest {
-    client: Client,
-    ids: Vec<String>,
-    options: Options,
-    criteria: Criteria,
-    concurrency: usize,
-    resume: Option<WebinarsCheckpoint>,
-    ordered: bool,
 }
 
 /// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
@@ -76,110 +127,72 @@ impl WebinarsCheckpoint {
     }
 }
 
-impl WebinarsRequest {
+impl<R: Row> ParticipantsRequest<R, Many> {
     /// How many webinars are streamed at once (at least 1), default 4.
     pub fn concurrency(mut self, webinars: usize) -> Self {
-        self.concurrency = webinars.max(1);
+        self.scope.concurrency = webinars.max(1);
         self
     }
 
     /// Yields the webinars one after the other, in the order given, each whole (default:
     /// as their pages arrive). The next webinars are still fetched ahead, as far as
-    /// [`prefetch`](WebinarsRequest::prefetch) allows, so the output is the same run after
+    /// [`prefetch`](ParticipantsRequest::prefetch) allows, so the output is the same run after
     /// run (what a durable export needs) at some cost in speed.
     pub fn ordered(mut self, ordered: bool) -> Self {
-        self.ordered = ordered;
-        self
-    }
-
-    /// As [`ParticipantsRequest::webinar_type`](crate::ParticipantsRequest::webinar_type).
-    pub fn webinar_type(mut self, kind: WebinarType) -> Self {
-        self.options.webinar_type = Some(kind);
-        self
-    }
-
-    /// As [`ParticipantsRequest::page_size`](crate::ParticipantsRequest::page_size).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.options.page_size = size;
-        self
-    }
-
-    /// As [`ParticipantsRequest::include_registrant_id`](crate::ParticipantsRequest::include_registrant_id).
-    pub fn include_registrant_id(mut self) -> Self {
-        self.options.include_registrant_id = true;
-        self
-    }
-
-    /// As [`ParticipantsRequest::prefetch`](crate::ParticipantsRequest::prefetch), for each webinar.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.options.prefetch = pages;
-        self
-    }
-
-    /// As [`ParticipantsRequest::limit`](crate::ParticipantsRequest::limit), for each webinar.
-    pub fn limit(mut self, n: u64) -> Self {
-        self.options.limit = Some(n);
-        self
-    }
-
-    /// Keeps only participants with this status; as [`ParticipantStream::status`].
-    pub fn status(mut self, status: Status) -> Self {
-        self.criteria.add_status(status);
-        self
-    }
-
-    /// Keeps only participants with this role; as [`ParticipantStream::role`].
-    pub fn role(mut self, role: Role) -> Self {
-        self.criteria.add_role(role);
-        self
-    }
-
-    /// Continues from a [`WebinarsCheckpoint`] of the same request: each started webinar
-    /// resumes from its own checkpoint (with the guarantees of
-    /// [`ParticipantsRequest::resume`](crate::ParticipantsRequest::resume)), finished
-    /// ones are not requested again, the others start from their first page.
-    pub fn resume(mut self, checkpoint: WebinarsCheckpoint) -> Self {
-        self.resume = Some(checkpoint);
+        self.scope.ordered = ordered;
         self
     }
 
     /// Streams the webinars. Lazy: nothing is requested before the first poll.
-    pub fn stream(self) -> WebinarsStream {
+    pub fn stream(self) -> WebinarsStream<R> {
         self.stream_of()
     }
 
-    /// As [`stream`](WebinarsRequest::stream), with each row as Zoom sent it
+    /// As [`stream`](ParticipantsRequest::stream), with each row as Zoom sent it
     /// ([`RawRow`]).
     pub fn stream_raw(self) -> WebinarsStream<RawRow> {
         self.stream_of()
     }
 
-    fn stream_of<T: FromRow>(self) -> WebinarsStream<T> {
-        let WebinarsRequest {
+    /// Adds the instances of another fan-out (with their endpoint: webinars to meetings,
+    /// say), after this one's; the options of this request apply to all.
+    pub fn and(mut self, other: ParticipantsRequest<R, Many>) -> Self {
+        let mut targets = std::mem::take(&mut self.scope.targets);
+        targets.extend(other.scope.targets);
+        let Many { targets, .. } = Many::new(targets);
+        self.scope.targets = targets;
+        self
+    }
+
+    fn stream_of<T: Row>(self) -> WebinarsStream<T> {
+        let ParticipantsRequest {
             client,
-            ids,
+            scope,
             options,
-            criteria,
+            ..
+        } = self;
+        let Many {
+            targets,
             concurrency,
             resume,
             ordered,
-        } = self;
+        } = scope;
         WebinarsStream {
-            pending: ids.into(),
+            pending: targets.into(),
             active: Vec::new(),
             ended: BTreeMap::new(),
             saved: resume.unwrap_or_default().webinars,
             concurrency,
             ordered,
             next: 0,
-            open: Box::new(move |id: &str, start: Start| {
-                ParticipantStream::from_plan(options.plan(&client, id, start, &criteria))
+            open: Box::new(move |target: &Target, start: Start| {
+                ParticipantStream::from_plan(options.plan(&client, target, start))
             }),
         }
     }
 }
 
-type Open<T> = Box<dyn Fn(&str, Start) -> ParticipantStream<T> + Send>;
+type Open<T> = Box<dyn Fn(&Target, Start) -> ParticipantStream<T> + Send>;
 
 /// The participants of many webinars as `(webinar ID, participant)` pairs.
 ///
@@ -188,7 +201,7 @@ type Open<T> = Box<dyn Fn(&str, Start) -> ParticipantStream<T> + Send>;
 /// [`checkpoint`](WebinarsStream::checkpoint) tells where every webinar stands.
 #[must_use = "streams do nothing unless polled"]
 pub struct WebinarsStream<T = Participant> {
-    pending: VecDeque<String>,
+    pending: VecDeque<Target>,
     active: Vec<(String, ParticipantStream<T>)>,
     /// Webinars finished or failed, with where they stopped.
     ended: BTreeMap<String, Checkpoint>,
@@ -201,7 +214,7 @@ pub struct WebinarsStream<T = Participant> {
     open: Open<T>,
 }
 
-impl<T: FromRow> WebinarsStream<T> {
+impl<T: Row> WebinarsStream<T> {
     /// Where every webinar stands, valid between any two items: give it to
     /// [`WebinarsRequest::resume`] to continue each exactly after its last item yielded.
     pub fn checkpoint(&self) -> WebinarsCheckpoint {
@@ -215,9 +228,10 @@ impl<T: FromRow> WebinarsStream<T> {
 
     fn start_more(&mut self) {
         while self.active.len() < self.concurrency {
-            let Some(id) = self.pending.pop_front() else {
+            let Some(target) = self.pending.pop_front() else {
                 return;
             };
+            let id = target.id.clone();
             let start = match self.saved.remove(&id) {
                 Some(checkpoint) if checkpoint.is_finished() => {
                     self.ended.insert(id, checkpoint);
@@ -226,13 +240,13 @@ impl<T: FromRow> WebinarsStream<T> {
                 Some(checkpoint) => Start::Checkpoint(checkpoint),
                 None => Start::First,
             };
-            let stream = (self.open)(&id, start);
+            let stream = (self.open)(&target, start);
             self.active.push((id, stream));
         }
     }
 }
 
-impl<T: FromRow> Stream for WebinarsStream<T> {
+impl<T: Row> Stream for WebinarsStream<T> {
     type Item = Result<(String, T)>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -275,7 +289,7 @@ impl<T: FromRow> Stream for WebinarsStream<T> {
     }
 }
 
-impl<T: FromRow> FusedStream for WebinarsStream<T> {
+impl<T: Row> FusedStream for WebinarsStream<T> {
     fn is_terminated(&self) -> bool {
         self.active.is_empty() && self.pending.is_empty()
     }

@@ -12,17 +12,17 @@ use std::time::Duration;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
-use crate::error::Result;
-use crate::model::{Extra, Participant, WebinarType};
-use crate::participants::{ParticipantStream, ParticipantsRequest};
+use crate::error::{Error, Result};
+use crate::model::{Extra, Participant};
+use crate::participants::{One, ParticipantStream, ParticipantsRequest};
 use crate::webhook::{EventKind, Instance, InstanceKind, ParticipantEvent};
 
 /// The shortest interval between two snapshots a follow accepts; a shorter one is raised
 /// to it. (The CLI's `--poll-interval` is at least 1 second.)
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
-impl ParticipantsRequest {
-    /// Follows the session while it is live: every `interval`, one walk of the live list
+impl ParticipantsRequest<Participant, One> {
+    /// Follows the webinar or meeting while it is live: every `interval`, one walk of the live list
     /// (`type=live`, whatever type was set; every page, through the client's rate limit
     /// and retries), diffed against the one before into [`ParticipantEvent`]s.
     ///
@@ -47,20 +47,36 @@ impl ParticipantsRequest {
     ///   snapshot is an error (not live yet, or a wrong ID). Any other error ends the
     ///   stream after yielding it; it also ends when dropped.
     ///
+    /// Webinars ([`Client::webinar_participants`](crate::Client::webinar_participants)) and
+    /// meetings ([`Client::meeting_participants`](crate::Client::meeting_participants))
+    /// follow alike; the events name the instance's kind. (The Report API's rows have no
+    /// live list: `follow` is not offered for them.)
+    ///
     /// Cost: each snapshot is one Heavy request per 300 people in the session (the page
     /// size is kept; use 300). Filters and [`status`](ParticipantsRequest::status) /
     /// [`role`](ParticipantsRequest::role) apply to each snapshot (moving out of the
     /// waiting room is then a join); a `limit` or saved cursor is ignored.
     pub fn follow(self, interval: Duration) -> FollowStream {
-        let instance = Instance {
-            kind: InstanceKind::Webinar,
-            ..instance_of(self.id())
+        let target = self.scope.target();
+        let kind = match target.endpoint.instance {
+            "meeting" => InstanceKind::Meeting,
+            "webinar" => InstanceKind::Webinar,
+            other => InstanceKind::Other(other.to_owned()),
         };
-        let request = self
-            .webinar_type(WebinarType::Live)
-            .resume_from("")
-            .prefetch(0)
-            .limit(u64::MAX);
+        if !target.endpoint.types.contains(&"live") {
+            let message = format!(
+                "{} has no live list to follow (type=live)",
+                target.endpoint.name
+            );
+            return FollowStream::failed(Error::InvalidRequest(message));
+        }
+        let instance = Instance {
+            kind,
+            ..instance_of(&target.id)
+        };
+        let mut request = self.resume_from("").prefetch(0);
+        request.options.query.kind = Some("live");
+        request.options.limit = None;
         FollowStream::from_snapshots(move || request.clone().stream(), instance, interval)
     }
 }
@@ -100,6 +116,13 @@ impl Stream for FollowStream {
 }
 
 impl FollowStream {
+    /// A stream that yields `err` and ends.
+    fn failed(err: Error) -> Self {
+        FollowStream {
+            inner: futures::stream::once(async move { Err(err) }).boxed(),
+        }
+    }
+
     /// Follows any live list: `snapshot` starts one walk of it (a fresh stream each call),
     /// `instance` names what it lists. The rules are [`ParticipantsRequest::follow`]'s.
     pub(crate) fn from_snapshots<F>(mut snapshot: F, instance: Instance, interval: Duration) -> Self

@@ -1,4 +1,5 @@
-//! The request layer: one GET of one page, the only place that touches reqwest.
+//! The request layer: one GET of one page, the only place that sends API requests (OAuth
+//! token requests are sent by `auth`).
 //!
 //! It adds the bearer token, waits for the client-side rate limit, retries what is
 //! transient, caps the body, maps non-2xx answers to [`Error`] and decodes the JSON.
@@ -6,18 +7,16 @@
 use std::time::Duration;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::{Auth, Secret};
-use crate::envelope;
+use crate::body::read_capped;
 use crate::error::{Error, RateLimitKind, Result};
-use crate::paginate::FetchPage;
 use crate::rate_limit::{Label, Limiter};
 use crate::redact::Redactor;
 use crate::retry::{RateLimitHint, RetryPolicy};
@@ -27,14 +26,6 @@ pub(crate) const ERROR_BODY_CAP: usize = 64 * 1024;
 
 /// The most characters of a server's message an error keeps.
 const MESSAGE_CAP: usize = 300;
-
-/// A lock that a panic elsewhere does not poison for good: every value guarded this way is
-/// valid after any single update.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The account's request budget as this client spends it.
 #[derive(Debug, Default)]
@@ -125,33 +116,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// Fetches the pages of the list at `url` (its first page's URL, or why it cannot be
-/// sent), split on its `array` member, under `label`'s rate limit. A request that cannot be
-/// sent fails on the first fetch, so that it is an error of a stream's first poll and never
-/// a panic or a request.
-pub(crate) fn fetcher(
-    transport: &Arc<Transport>,
-    url: std::result::Result<Url, String>,
-    array: &'static str,
-    label: Label,
-) -> FetchPage {
-    let transport = transport.clone();
-    Arc::new(move |token, number| {
-        let transport = transport.clone();
-        let url = url.clone();
-        Box::pin(async move {
-            let mut url = url.map_err(Error::InvalidRequest)?;
-            if let Some(token) = token {
-                url.query_pairs_mut().append_pair("next_page_token", &token);
-            }
-            let body = transport.get_page(url, number, label).await?;
-            let page = envelope::split(body, array, number)?;
-            tracing::debug!(page = number, items = page.rows.len(), array, "page split");
-            Ok(page)
-        })
-    })
-}
-
 impl Transport {
     /// `base_url` + `path` (already encoded) as a URL.
     pub(crate) fn url(&self, path: &str) -> Result<Url> {
@@ -202,7 +166,7 @@ impl Transport {
                 .as_ref()
                 .is_some_and(|hint| hint.kind != RateLimitKind::Daily)
             {
-                self.limiter.throttled(label);
+                self.limiter.throttled(label, failure.asked);
             }
             tracing::debug!(attempt, status = error.http_status(), error = %error, "attempt failed");
             if let Some(token) = &token
@@ -314,40 +278,6 @@ fn api_error(status: StatusCode, body: &[u8], redactor: &Redactor) -> Error {
         code,
         message,
     }
-}
-
-/// Reads a body, failing as soon as it grows past `cap` bytes (counted after gzip is
-/// undone, so a compressed bomb stops at the cap too).
-pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
-    cap: usize,
-    timeout: Duration,
-) -> Result<Bytes> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > cap as u64)
-    {
-        return Err(Error::BodyTooLarge { limit: cap });
-    }
-    let expected = response.content_length().unwrap_or(0) as usize;
-    // A Content-Length is a claim, not a promise: reserve no more than a few MiB up front.
-    let mut body = BytesMut::with_capacity(expected.min(cap).min(4 << 20));
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| Error::from_reqwest(e, timeout))?
-    {
-        if body.len() + chunk.len() > cap {
-            return Err(Error::BodyTooLarge { limit: cap });
-        }
-        if body.is_empty() && chunk.len() >= expected {
-            // The whole body in one chunk: keep reqwest's buffer instead of copying it.
-            body = BytesMut::from(chunk);
-            continue;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// Whether a URL may be used: https, or http to a loopback host only.

@@ -43,40 +43,57 @@
 
 mod attendance;
 mod auth;
+mod body;
 mod checkpoint;
 mod client;
+mod criteria;
 mod encode;
+mod endpoint;
 mod envelope;
 mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod fanout;
+mod field;
 mod follow;
 mod http;
+mod json;
+mod lists;
+mod lock;
 mod model;
 mod paginate;
 mod participants;
 mod rate_limit;
 mod redact;
 mod retry;
-mod rows;
+mod row;
+mod secret;
 pub mod webhook;
-mod webinars;
 
-pub use attendance::{Attendance, PersonKey, attendance};
+pub use attendance::{Attendance, Connection, PersonKey, attendance};
 pub use checkpoint::Checkpoint;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsCheckpoint, WebinarsRequest, WebinarsStream};
 pub use follow::{FollowStream, MIN_POLL_INTERVAL};
-pub use model::{AudioCall, CustomKey, Extra, Participant, Role, Status, Webinar, WebinarType};
-pub use paginate::{FromRow, MAX_PREFETCH, Page, PageStream};
+pub use lists::{
+    InstanceListRequest, InstanceListStream, Listed, MeetingListRequest, MeetingListStream,
+    WebinarListRequest, WebinarListStream,
+};
+pub use model::{
+    AudioCall, CustomKey, Extra, Meeting, MeetingType, Participant, ReportParticipant, Role,
+    Status, TrackingField, Webinar, WebinarType,
+};
+pub use paginate::{MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
 pub use rate_limit::RateLimit;
-pub use redact::one_line;
+pub use redact::{Redactor, one_line};
 pub use retry::RetryPolicy;
-pub use webinars::{WebinarListRequest, WebinarListStream};
+pub use row::Row;
+/// The former name of [`Row`].
+#[doc(hidden)]
+pub use row::Row as FromRow;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

@@ -1,198 +1,193 @@
-//! `GET /metrics/webinars/{webinarId}/participants`: the request builder and the stream.
+//! Participant lists (Dashboard webinar and meeting participants, the Report API's): the
+//! request builder, shared by one instance and many, and the stream of one instance.
 
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::stream::{BoxStream, FusedStream, Stream, StreamExt};
 
-use crate::attendance::Attendance;
+use crate::attendance::{Attendance, Connection};
 use crate::checkpoint::Checkpoint;
 use crate::client::Client;
-use crate::encode::webinar_segment;
-use crate::envelope::{self, RawRow};
-use crate::error::{Error, Result};
-use crate::http::fetcher;
-use crate::model::{Participant, Role, Status, WebinarType};
-use crate::paginate::{FetchPage, Filter, FromRow, Items, PageStream, Plan, Start};
-use crate::rate_limit::Label;
-use crate::rows::{Row, status_and_role};
+use crate::criteria::Criteria;
+use crate::endpoint::{Endpoint, Query};
+use crate::envelope::RawRow;
+use crate::fanout::{Many, WebinarsCheckpoint};
+use crate::model::{MeetingType, Participant, Role, Status, WebinarType};
+use crate::paginate::{Items, PageStream, Plan, Start, fetcher};
+use crate::row::Row;
 
-/// Zoom's largest page, and so the default: fewer Heavy calls for the same participants.
-pub const MAX_PAGE_SIZE: u32 = 300;
+pub use crate::endpoint::MAX_PAGE_SIZE;
 
-/// The query options shared by one-webinar and many-webinar requests.
-#[derive(Debug, Clone)]
+/// The per-instance options: the query, the filters, read-ahead and limit. One value,
+/// shared by a request for one instance and a request for many.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
-    pub webinar_type: Option<WebinarType>,
-    pub page_size: u32,
-    pub include_registrant_id: bool,
+    pub query: Query,
+    pub criteria: Criteria,
     pub prefetch: usize,
     pub limit: Option<u64>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            webinar_type: None,
-            page_size: MAX_PAGE_SIZE,
-            include_registrant_id: false,
-            prefetch: 0,
-            limit: None,
-        }
-    }
+/// One instance's participant list: which endpoint, which webinar or meeting.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub endpoint: &'static Endpoint,
+    pub id: String,
 }
 
 impl Options {
-    /// The plan for one webinar's participants, starting at `start`.
-    pub(crate) fn plan(
-        &self,
-        client: &Client,
-        id: &str,
-        start: Start,
-        criteria: &Criteria,
-    ) -> Plan {
+    /// The plan for one instance's participants, starting at `start`.
+    pub(crate) fn plan(&self, client: &Client, target: &Target, start: Start) -> Plan {
+        let Target { endpoint, id } = target;
+        let url = endpoint.first_page(&client.transport, Some(id), &self.query, &[]);
         Plan {
-            fetch: self.fetcher(client, id),
-            request: self.request_name(id),
+            fetch: fetcher(&client.transport, url, endpoint.array, endpoint.label),
+            request: endpoint.request_name(&format!("{id:?}"), &self.query),
             start,
-            filter: criteria.filter(),
+            filter: self.criteria.filter(),
             limit: self.limit,
             prefetch: self.prefetch,
         }
     }
-
-    /// What a checkpoint of this request is checked against: everything that decides
-    /// which rows come on which page.
-    fn request_name(&self, id: &str) -> String {
-        format!(
-            "participants of webinar {id:?} (type={}, page_size={}{})",
-            self.webinar_type.map_or("unset", WebinarType::as_str),
-            self.page_size,
-            if self.include_registrant_id {
-                ", include_fields=registrant_id"
-            } else {
-                ""
-            }
-        )
-    }
-
-    fn fetcher(&self, client: &Client, id: &str) -> FetchPage {
-        let url = self.first_page_url(client, id).map_err(|e| match e {
-            Error::InvalidRequest(message) => message,
-            other => other.to_string(),
-        });
-        fetcher(&client.transport, url, "participants", Label::Heavy)
-    }
-
-    fn first_page_url(&self, client: &Client, id: &str) -> Result<reqwest::Url> {
-        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Err(Error::InvalidRequest(format!(
-                "page_size {} is outside 1..={MAX_PAGE_SIZE}",
-                self.page_size
-            )));
-        }
-        let segment = webinar_segment(id).map_err(Error::InvalidRequest)?;
-        let mut url = client
-            .transport
-            .url(&format!("/metrics/webinars/{segment}/participants"))?;
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(kind) = self.webinar_type {
-                query.append_pair("type", kind.as_str());
-            }
-            query.append_pair("page_size", &self.page_size.to_string());
-            if self.include_registrant_id {
-                query.append_pair("include_fields", "registrant_id");
-            }
-        }
-        Ok(url)
-    }
 }
 
-/// The client-side filters: any of the statuses, and any of the roles.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Criteria {
-    statuses: Vec<Status>,
-    roles: Vec<Role>,
-}
-
-impl Criteria {
-    pub(crate) fn add_status(&mut self, status: Status) {
-        self.statuses.push(status);
-    }
-
-    pub(crate) fn add_role(&mut self, role: Role) {
-        self.roles.push(role);
-    }
-
-    /// Whether a row passes, reading only its `status` and `role`.
-    fn matches(&self, row: &str) -> bool {
-        let (status, role) = status_and_role(row);
-        any_of(&self.statuses, status.as_ref()) && any_of(&self.roles, role.as_ref())
-    }
-
-    pub(crate) fn filter(&self) -> Option<Filter> {
-        if self.statuses.is_empty() && self.roles.is_empty() {
-            return None;
-        }
-        let criteria = self.clone();
-        Some(Arc::new(move |row: &str| criteria.matches(row)))
-    }
-}
-
-/// Whether `got` is one of `wanted`; an empty `wanted` lets everything through.
-fn any_of<T: PartialEq>(wanted: &[T], got: Option<&T>) -> bool {
-    wanted.is_empty() || got.is_some_and(|g| wanted.contains(g))
-}
-
-/// A request for one webinar's participants; [`stream`](ParticipantsRequest::stream) runs it.
+/// One instance's request: its target and where it starts.
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is streamed"]
-pub struct ParticipantsRequest {
-    client: Client,
-    id: String,
-    options: Options,
-    criteria: Criteria,
+#[doc(hidden)]
+pub struct One {
+    target: Target,
     start: Start,
 }
 
-impl ParticipantsRequest {
-    pub(crate) fn new(client: Client, id: String) -> Self {
+impl One {
+    /// Which endpoint and instance.
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+}
+
+/// A request for participants: of one webinar or meeting ([`stream`](ParticipantsRequest::stream)
+/// runs it), or of many ([`WebinarsRequest`](crate::WebinarsRequest), the same builder
+/// with a fan-out). `R` is the row type: [`Participant`] for the Dashboard,
+/// [`ReportParticipant`](crate::ReportParticipant) for the Report API.
+///
+/// The options (type, page size, registrant IDs, filters, read-ahead, limit) are the same
+/// for one instance and many. An option an endpoint does not take (`pastOne` for webinars,
+/// any type for the Report API) is an error of the stream's first poll, with no request.
+#[must_use = "a request does nothing until it is streamed"]
+pub struct ParticipantsRequest<R = Participant, S = One> {
+    pub(crate) client: Client,
+    pub(crate) scope: S,
+    pub(crate) options: Options,
+    _rows: PhantomData<fn() -> R>,
+}
+
+impl<R, S: Clone> Clone for ParticipantsRequest<R, S> {
+    fn clone(&self) -> Self {
+        ParticipantsRequest {
+            client: self.client.clone(),
+            scope: self.scope.clone(),
+            options: self.options.clone(),
+            _rows: PhantomData,
+        }
+    }
+}
+
+impl<R, S: std::fmt::Debug> std::fmt::Debug for ParticipantsRequest<R, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParticipantsRequest")
+            .field("scope", &self.scope)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Row> ParticipantsRequest<R> {
+    pub(crate) fn one(client: Client, endpoint: &'static Endpoint, id: String) -> Self {
+        ParticipantsRequest::with_scope(
+            client,
+            One {
+                target: Target { endpoint, id },
+                start: Start::First,
+            },
+        )
+    }
+}
+
+impl<R, S> ParticipantsRequest<R, S> {
+    pub(crate) fn with_scope(client: Client, scope: S) -> Self {
         ParticipantsRequest {
             client,
-            id,
+            scope,
             options: Options::default(),
-            criteria: Criteria::default(),
-            start: Start::First,
+            _rows: PhantomData,
         }
     }
 
     /// `type=live` or `type=past`. When never called, no `type` is sent and Zoom answers
-    /// for the live webinar.
+    /// for the live session. The Report API takes no type.
     pub fn webinar_type(mut self, kind: WebinarType) -> Self {
-        self.options.webinar_type = Some(kind);
+        self.options.query.kind = Some(kind.as_str());
         self
     }
 
-    /// Participants per page, 1..=300, default 300. Out of range is an error from the
-    /// stream's first poll, with no request made.
+    /// `type=live`, `type=past` or `type=pastOne` (a meeting that ended with one
+    /// participant: only the Dashboard's meeting participants take it).
+    pub fn meeting_type(mut self, kind: MeetingType) -> Self {
+        self.options.query.kind = Some(kind.as_str());
+        self
+    }
+
+    /// Rows per page, 1..=300, default 300. Out of range is an error from the stream's
+    /// first poll, with no request made.
     pub fn page_size(mut self, size: u32) -> Self {
-        self.options.page_size = size;
+        self.options.query.page_size = size;
         self
     }
 
     /// Asks Zoom for each participant's `registrant_id` (`include_fields=registrant_id`).
     pub fn include_registrant_id(mut self) -> Self {
-        self.options.include_registrant_id = true;
+        self.options.query.include = true;
         self
     }
 
+    /// Fetches up to `pages` pages ahead (at most [`MAX_PREFETCH`](crate::MAX_PREFETCH)),
+    /// on a task of its own that only fetches, while the caller decodes and handles the
+    /// current one (with many instances: per instance). Default 0: a page is requested
+    /// only when the caller has taken every row of the one before. Needs a tokio runtime.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.options.prefetch = pages;
+        self
+    }
+
+    /// Stops after `n` rows (after filters; with many instances: per instance),
+    /// requesting no page beyond the one that holds the `n`th, with or without read-ahead.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.options.limit = Some(n);
+        self
+    }
+
+    /// Keeps only rows with this status, as [`ParticipantStream::status`].
+    pub fn status(mut self, status: Status) -> Self {
+        self.options.criteria.add_status(status);
+        self
+    }
+
+    /// Keeps only rows with this role, as [`ParticipantStream::role`].
+    pub fn role(mut self, role: Role) -> Self {
+        self.options.criteria.add_role(role);
+        self
+    }
+}
+
+impl<R: Row> ParticipantsRequest<R, One> {
     /// Starts at a `next_page_token` saved from an earlier stream
     /// ([`ParticipantStream::next_page_token`]). Zoom's tokens expire after 15 minutes.
     pub fn resume_from(mut self, token: impl Into<String>) -> Self {
         let token = token.into();
-        self.start = if token.is_empty() {
+        self.scope.start = if token.is_empty() {
             Start::First
         } else {
             Start::Token(token)
@@ -201,84 +196,73 @@ impl ParticipantsRequest {
     }
 
     /// Continues from a [`Checkpoint`] taken from a stream of the same request (same
-    /// webinar, type, page size and registrant flag), yielding exactly the participants
+    /// endpoint, instance, type, page size and registrant flag), yielding exactly the rows
     /// after the last one yielded before it was taken; apply the same filters, and a
     /// `limit` counts what was yielded before too. The checkpoint survives Zoom's 15-minute
     /// token expiry: see [`Checkpoint`] for the re-walk and its cost. A checkpoint of
     /// another request is an error on the first poll, with no request made.
     pub fn resume(mut self, checkpoint: Checkpoint) -> Self {
-        self.start = Start::Checkpoint(checkpoint);
+        self.scope.start = Start::Checkpoint(checkpoint);
         self
     }
 
-    /// Fetches up to `pages` pages ahead (at most [`MAX_PREFETCH`](crate::MAX_PREFETCH)),
-    /// on a task of its own that only fetches, while the caller decodes and handles the
-    /// current one. Default 0: a page is requested only when the caller has taken every
-    /// participant of the one before. Needs a tokio runtime.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.options.prefetch = pages;
-        self
-    }
-
-    /// Stops after `n` participants (after filters), requesting no page beyond the one
-    /// that holds the `n`th, with or without read-ahead.
-    pub fn limit(mut self, n: u64) -> Self {
-        self.options.limit = Some(n);
-        self
-    }
-
-    /// Keeps only participants with this status, as [`ParticipantStream::status`] (here
-    /// as on [`WebinarsRequest::status`](crate::WebinarsRequest::status)).
-    pub fn status(mut self, status: Status) -> Self {
-        self.criteria.add_status(status);
-        self
-    }
-
-    /// Keeps only participants with this role, as [`ParticipantStream::role`].
-    pub fn role(mut self, role: Role) -> Self {
-        self.criteria.add_role(role);
-        self
-    }
-
-    /// The participants one by one. Lazy: nothing is requested before the first poll.
-    pub fn stream(self) -> ParticipantStream {
+    /// The rows one by one. Lazy: nothing is requested before the first poll.
+    pub fn stream(self) -> ParticipantStream<R> {
         self.stream_of()
     }
 
-    /// The participants one by one as [`RawRow`]s: each row's JSON exactly as Zoom sent
-    /// it, for pipelines that forward JSON. Filters, limit, read-ahead and checkpoints
-    /// work as for [`stream`](ParticipantsRequest::stream).
+    /// The rows one by one as [`RawRow`]s: each row's JSON exactly as Zoom sent it, for
+    /// pipelines that forward JSON. Filters, limit, read-ahead and checkpoints work as for
+    /// [`stream`](ParticipantsRequest::stream).
     pub fn stream_raw(self) -> ParticipantStream<RawRow> {
         self.stream_of()
     }
 
-    fn stream_of<T: FromRow>(self) -> ParticipantStream<T> {
-        let criteria = self.criteria.clone();
+    fn stream_of<T: Row>(self) -> ParticipantStream<T> {
+        let criteria = self.options.criteria.clone();
         let mut stream = ParticipantStream::from_plan(self.plan());
         // Filters added on the stream later widen or narrow these, as if added there.
         stream.criteria = criteria;
         stream
     }
 
-    /// The participants page by page, each with its token and `total_records`, for
-    /// callers that checkpoint per page or show progress. Lazy like
+    /// The rows page by page, each with its token and `total_records`, for callers that
+    /// checkpoint per page or show progress. Lazy like
     /// [`stream`](ParticipantsRequest::stream).
-    pub fn pages(self) -> PageStream<Participant> {
+    pub fn pages(self) -> PageStream<R> {
         PageStream::new(self.plan())
     }
 
-    /// The webinar ID or UUID as the caller gave it.
-    pub(crate) fn id(&self) -> &str {
-        &self.id
+    /// Turns this request into a fan-out of one instance, to which
+    /// [`and`](ParticipantsRequest::and) adds more.
+    pub fn into_many(self) -> ParticipantsRequest<R, Many> {
+        ParticipantsRequest {
+            client: self.client,
+            scope: Many::new(vec![self.scope.target]),
+            options: self.options,
+            _rows: PhantomData,
+        }
     }
 
     fn plan(self) -> Plan {
         self.options
-            .plan(&self.client, &self.id, self.start, &self.criteria)
+            .plan(&self.client, &self.scope.target, self.scope.start)
     }
 }
 
-/// The participants of one webinar, as a `Stream<Item = Result<Participant>>`.
+impl<R: Row> ParticipantsRequest<R, Many> {
+    /// Continues from a [`WebinarsCheckpoint`] of the same request: each started instance
+    /// resumes from its own checkpoint (with the guarantees of
+    /// [`ParticipantsRequest::resume`]), finished ones are not requested again, the others
+    /// start from their first page.
+    pub fn resume(mut self, checkpoint: WebinarsCheckpoint) -> Self {
+        self.scope.resume = Some(checkpoint);
+        self
+    }
+}
+
+/// The participants of one webinar or meeting, as a `Stream<Item = Result<Participant>>`
+/// (or of another row type).
 ///
 /// Requests a page only when polled past the previous one (or ahead, with
 /// [`ParticipantsRequest::prefetch`]). An error ends the stream: the next poll yields
@@ -294,7 +278,7 @@ pub struct ParticipantStream<T = Participant> {
     criteria: Criteria,
 }
 
-impl<T: FromRow> ParticipantStream<T> {
+impl<T: Row> ParticipantStream<T> {
     /// A stream over a plan whose filter, if any, is already in place.
     pub(crate) fn from_plan(plan: Plan) -> Self {
         ParticipantStream {
@@ -303,16 +287,17 @@ impl<T: FromRow> ParticipantStream<T> {
         }
     }
 
-    /// Keeps only participants with this status. Repeating it widens the filter (any of
-    /// the statuses); combined with [`role`](ParticipantStream::role) both must hold.
-    /// Rows it drops count as consumed for the cursor.
+    /// Keeps only rows with this status. Repeating it widens the filter (any of the
+    /// statuses); combined with [`role`](ParticipantStream::role) both must hold. Rows it
+    /// drops count as consumed for the cursor.
     pub fn status(mut self, status: Status) -> Self {
         self.criteria.add_status(status);
         self.refilter();
         self
     }
 
-    /// Keeps only participants with this role; repeating widens, combining narrows.
+    /// Keeps only rows with this role; repeating widens, combining narrows. (Report rows
+    /// carry no role: with a role filter, none passes.)
     pub fn role(mut self, role: Role) -> Self {
         self.criteria.add_role(role);
         self.refilter();
@@ -331,11 +316,11 @@ impl<T: FromRow> ParticipantStream<T> {
         self.items.checkpoint()
     }
 
-    /// The resume cursor: the token of the first page whose participants have not all
-    /// been yielded yet. `None` while that page is the webinar's first, and once the
-    /// stream has finished. Saved right after a page ends or an error,
-    /// [`ParticipantsRequest::resume_from`] it loses nothing and repeats nothing; saved
-    /// in the middle of a page, resuming repeats that page's yielded part.
+    /// The resume cursor: the token of the first page whose rows have not all been yielded
+    /// yet. `None` while that page is the list's first, and once the stream has finished.
+    /// Saved right after a page ends or an error, [`ParticipantsRequest::resume_from`] it
+    /// loses nothing and repeats nothing; saved in the middle of a page, resuming repeats
+    /// that page's yielded part.
     pub fn next_page_token(&self) -> Option<&str> {
         self.items.cursor()
     }
@@ -345,7 +330,7 @@ impl<T: FromRow> ParticipantStream<T> {
         self.items.warm(cx);
     }
 
-    /// The webinar's `total_records` as Zoom last reported it, when it did.
+    /// The list's `total_records` as Zoom last reported it, when it did.
     pub fn total_records(&self) -> Option<u64> {
         self.items.total_records()
     }
@@ -356,44 +341,32 @@ impl<T: FromRow> ParticipantStream<T> {
     }
 }
 
-impl ParticipantStream<Participant> {
+impl<T: Connection> ParticipantStream<T> {
     /// One [`Attendance`] per person instead of one row per connection; see
     /// [`attendance`](crate::attendance) for the identity rule and the time attended (the
     /// union of a person's intervals; a connection without `leave_time` counts to the
     /// latest instant seen). It reads every row before yielding, in order of each person's
     /// first row; memory grows with the number of people, not rows. An error ends it.
-    pub fn attendance(self) -> BoxStream<'static, Result<Attendance>> {
+    pub fn attendance(self) -> BoxStream<'static, crate::Result<Attendance>> {
         crate::attendance::attendance(self, None).boxed()
     }
 }
 
-impl<T: FromRow> Stream for ParticipantStream<T> {
-    type Item = Result<T>;
+impl<T: Row> Stream for ParticipantStream<T> {
+    type Item = crate::Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.items.poll_next_unpin(cx)
     }
 }
 
-impl<T: FromRow> FusedStream for ParticipantStream<T> {
+impl<T: Row> FusedStream for ParticipantStream<T> {
     fn is_terminated(&self) -> bool {
         self.items.is_terminated()
     }
 }
 
-impl FromRow for Participant {
-    fn from_row(page: &envelope::RawPage, index: usize) -> Self {
-        Participant::decode(page.row(index))
-    }
-}
-
-impl FromRow for RawRow {
-    fn from_row(page: &envelope::RawPage, index: usize) -> Self {
-        RawRow::new(page, index)
-    }
-}
-
-impl<T: FromRow> std::fmt::Debug for ParticipantStream<T> {
+impl<T: Row> std::fmt::Debug for ParticipantStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParticipantStream")
             .field("next_page_token", &self.next_page_token())

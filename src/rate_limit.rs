@@ -24,6 +24,12 @@ use tokio::time::Instant;
 /// it slowly back toward the configured figure (one more request a period for every four
 /// periods' worth of successes), so that streams sharing an account with other apps
 /// converge under what is left instead of retrying into more 429s.
+///
+/// Per-minute labels (Resource-intensive) adapt on evidence only: a 429 holds every
+/// request of the label until its `Retry-After` is over, then the configured pace holds
+/// again; the rate is cut (to three quarters) only when a request sent after such a wait is
+/// refused again within the period, and it climbs back one request a period for every
+/// period without a 429.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     /// Requests per period; `None` for no limit.
@@ -105,6 +111,31 @@ pub(crate) enum Label {
     ResourceIntensive,
 }
 
+impl Label {
+    /// How a bucket of this label adapts to Zoom's 429s.
+    fn adapt(self) -> Adapt {
+        match self {
+            Label::Heavy => Adapt::EveryThrottle,
+            Label::ResourceIntensive => Adapt::OnEvidence,
+        }
+    }
+}
+
+/// How a bucket answers a 429 that is not a daily limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adapt {
+    /// Per-second labels: every 429 (one a period) cuts the rate to what went through, and
+    /// successes raise it slowly back. A second holds few requests, so what went through
+    /// in the last one is a fair measure of what the account has left.
+    EveryThrottle,
+    /// Per-minute labels: a 429 is waited out (its `Retry-After`, for every request of the
+    /// bucket), then the configured pace holds again. One 429 says that the account's
+    /// minute was spent (other apps share it), not that our pace is too fast: the rate is
+    /// cut only when a request sent after such a wait is refused again within the period,
+    /// and it climbs back one request a period for every period without a 429.
+    OnEvidence,
+}
+
 /// An instant no wait reaches (about thirty years ahead), for periods beyond the clock.
 fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(30 * 365 * 24 * 3600)
@@ -120,8 +151,8 @@ pub(crate) struct Limiter {
 impl Limiter {
     pub(crate) fn new(heavy: RateLimit, list: RateLimit) -> Self {
         Limiter {
-            heavy: Bucket::new(heavy),
-            list: Bucket::new(list),
+            heavy: Bucket::new(heavy, Label::Heavy.adapt()),
+            list: Bucket::new(list, Label::ResourceIntensive.adapt()),
         }
     }
 
@@ -139,15 +170,21 @@ impl Limiter {
         let bucket = self.bucket(label);
         while let Some((at, cuts)) = bucket.reserve() {
             tokio::time::sleep_until(at).await;
-            if crate::http::lock(&bucket.state).cuts == cuts {
+            if crate::lock::lock(&bucket.state).cuts == cuts {
                 return;
             }
         }
     }
 
-    /// Zoom answered a per-second 429: lower the rate.
-    pub(crate) fn throttled(&self, label: Label) {
-        self.bucket(label).throttled();
+    /// Zoom answered a 429 that is not a daily limit, asking for a wait of `wait` (its
+    /// `Retry-After`, when it said): lower the rate, or (per-minute labels) hold every
+    /// request of the label until the wait is over.
+    pub(crate) fn throttled(&self, label: Label, wait: Option<Duration>) {
+        let bucket = self.bucket(label);
+        match bucket.adapt {
+            Adapt::EveryThrottle => bucket.throttled(),
+            Adapt::OnEvidence => bucket.refused(wait),
+        }
     }
 
     /// A request went through: raise the rate a little toward the configured one.
@@ -158,7 +195,7 @@ impl Limiter {
     /// The current rate of a bucket as a fraction of its configured one.
     #[cfg(test)]
     fn share(&self, label: Label) -> f64 {
-        crate::http::lock(&self.bucket(label).state).share
+        crate::lock::lock(&self.bucket(label).state).share
     }
 }
 
@@ -167,6 +204,7 @@ impl Limiter {
 #[derive(Debug)]
 struct Bucket {
     limit: RateLimit,
+    adapt: Adapt,
     state: Mutex<BucketState>,
 }
 
@@ -184,14 +222,21 @@ struct BucketState {
     succeeded: VecDeque<Instant>,
     /// Successes since the rate last changed.
     since_change: u64,
-    /// How many times the rate was cut.
+    /// How many times the booked slots were given up (a cut, a pause).
     cuts: u64,
+    /// No request goes out before this instant: the end of a 429's `Retry-After`
+    /// (per-minute labels).
+    paused_until: Option<Instant>,
+    /// When the last 429 came (per-minute labels), and when the rate last changed.
+    last_refusal: Option<Instant>,
+    last_change: Option<Instant>,
 }
 
 impl Bucket {
-    fn new(limit: RateLimit) -> Self {
+    fn new(limit: RateLimit, adapt: Adapt) -> Self {
         Bucket {
             limit,
+            adapt,
             state: Mutex::new(BucketState {
                 sent: VecDeque::new(),
                 next_spaced: None,
@@ -200,6 +245,9 @@ impl Bucket {
                 succeeded: VecDeque::new(),
                 since_change: 0,
                 cuts: 0,
+                paused_until: None,
+                last_refusal: None,
+                last_change: None,
             }),
         }
     }
@@ -209,9 +257,9 @@ impl Bucket {
         let requests = self.limit.requests?;
         let period = self.limit.period;
         let now = Instant::now();
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         let allowance = allowance(requests, state.share);
-        let mut slot = now;
+        let mut slot = state.paused_until.map_or(now, |until| until.max(now));
         if state.sent.len() >= allowance {
             let oldest = state.sent[state.sent.len() - allowance];
             slot = slot.max(oldest.checked_add(period).unwrap_or(far_future(now)));
@@ -249,7 +297,7 @@ impl Bucket {
         };
         let now = Instant::now();
         let period = self.limit.period;
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         // The 429s of requests sent before the last cut say nothing new.
         if state
             .last_throttle
@@ -286,15 +334,75 @@ impl Bucket {
         );
     }
 
+    /// A 429 of a per-minute label: every request waits until `wait` is over; the rate
+    /// is cut only on evidence that our own pace is refused (see [`Adapt::OnEvidence`]).
+    fn refused(&self, wait: Option<Duration>) {
+        let Some(requests) = self.limit.requests else {
+            return;
+        };
+        let now = Instant::now();
+        let period = self.limit.period;
+        let mut state = crate::lock::lock(&self.state);
+        // A request sent after the last 429 was waited out, refused within the period:
+        // our pace, not only the rest of the account, meets the limit.
+        let again = state.last_refusal.is_some_and(|at| {
+            now.duration_since(at) < period && state.paused_until.is_none_or(|until| now >= until)
+        });
+        let cut_lately = state
+            .last_throttle
+            .is_some_and(|at| now.duration_since(at) < period);
+        if again && !cut_lately {
+            let allowance = allowance(requests, state.share);
+            let target = ((allowance as f64 * 0.75).floor() as usize)
+                .min(allowance.saturating_sub(1))
+                .max(1);
+            state.share = target as f64 / f64::from(requests);
+            state.last_throttle = Some(now);
+            state.last_change = Some(now);
+            tracing::debug!(
+                share = state.share,
+                "rate limited again after waiting: lowering the client's per-minute rate"
+            );
+        }
+        state.last_refusal = Some(now);
+        let until = wait.and_then(|wait| now.checked_add(wait));
+        if let Some(until) = until
+            && state.paused_until.is_none_or(|at| at < until)
+        {
+            state.paused_until = Some(until);
+        }
+        if until.is_some() || again {
+            // Slots booked ahead of the wait (or at the old rate) are given up; their
+            // holders book again. The pace itself (the next spaced slot) carries on.
+            state.cuts += 1;
+            state.sent.retain(|at| *at <= now);
+        }
+    }
+
     fn succeeded(&self) {
         let Some(requests) = self.limit.requests else {
             return;
         };
         let now = Instant::now();
-        let mut state = crate::http::lock(&self.state);
+        let mut state = crate::lock::lock(&self.state);
         state.succeeded.push_back(now);
         while state.succeeded.len() > requests as usize {
             state.succeeded.pop_front();
+        }
+        if self.adapt == Adapt::OnEvidence {
+            // One more request a period for every period without a 429; at the configured
+            // rate again, the spacing is the configured one again too.
+            let period = self.limit.period;
+            let quiet = |at: Option<Instant>| at.is_none_or(|at| now.duration_since(at) >= period);
+            if state.share < 1.0 && quiet(state.last_change) && quiet(state.last_refusal) {
+                let allowance = allowance(requests, state.share) as f64;
+                state.share = ((allowance + 1.0) / f64::from(requests)).min(1.0);
+                state.last_change = Some(now);
+                if state.share >= 1.0 {
+                    state.last_throttle = None;
+                }
+            }
+            return;
         }
         if state.share < 1.0 {
             // One more request a period for every four periods' worth of successes at the
@@ -375,8 +483,8 @@ mod tests {
             limiter.acquire(Label::Heavy).await;
             limiter.succeeded(Label::Heavy);
         }
-        limiter.throttled(Label::Heavy);
-        limiter.throttled(Label::Heavy); // the same burst: no second cut
+        limiter.throttled(Label::Heavy, None);
+        limiter.throttled(Label::Heavy, None); // the same burst: no second cut
         // 20 went through: 18 a second from now on, one at a time.
         assert_eq!(limiter.share(Label::Heavy), 18.0 / 40.0);
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -398,21 +506,102 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_429_with_nothing_through_halves_the_rate() {
         let limiter = Limiter::new(RateLimit::per_second(8.0), RateLimit::unlimited());
-        limiter.throttled(Label::Heavy);
+        limiter.throttled(Label::Heavy, None);
         assert_eq!(limiter.share(Label::Heavy), 0.5);
         tokio::time::advance(Duration::from_secs(2)).await;
-        limiter.throttled(Label::Heavy);
-        limiter.throttled(Label::Heavy);
+        limiter.throttled(Label::Heavy, None);
+        limiter.throttled(Label::Heavy, None);
         assert_eq!(limiter.share(Label::Heavy), 0.25);
         tokio::time::advance(Duration::from_secs(2)).await;
         for _ in 0..3 {
-            limiter.throttled(Label::Heavy);
+            limiter.throttled(Label::Heavy, None);
             tokio::time::advance(Duration::from_secs(2)).await;
         }
         assert_eq!(
             limiter.share(Label::Heavy),
             1.0 / 8.0,
             "never below one a period"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_per_minute_429_is_waited_out_then_the_configured_pace_holds() {
+        let limiter = Limiter::new(RateLimit::unlimited(), RateLimit::per_minute(10));
+        let start = Instant::now();
+        for _ in 0..2 {
+            limiter.acquire(Label::ResourceIntensive).await;
+        }
+        limiter.succeeded(Label::ResourceIntensive);
+        // The second is refused: wait 3 s, as asked.
+        limiter.throttled(Label::ResourceIntensive, Some(Duration::from_secs(3)));
+        assert_eq!(
+            limiter.share(Label::ResourceIntensive),
+            1.0,
+            "one 429: no cut"
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut times = Vec::new();
+        for _ in 0..9 {
+            limiter.acquire(Label::ResourceIntensive).await;
+            limiter.succeeded(Label::ResourceIntensive);
+            times.push((Instant::now() - start).as_secs());
+        }
+        // The pace of 10 a minute (two back to back, then every 6 s) carries on: the
+        // retry takes the slot at 6 s, and no 60 s hold more than 10.
+        assert_eq!(times, vec![6, 12, 18, 24, 30, 36, 42, 48, 60]);
+        assert_eq!(limiter.share(Label::ResourceIntensive), 1.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_per_minute_429_holds_every_request_of_the_label_until_its_wait_is_over() {
+        let limiter = Limiter::new(RateLimit::unlimited(), RateLimit::per_minute(10).burst(10));
+        limiter.acquire(Label::ResourceIntensive).await;
+        limiter.throttled(Label::ResourceIntensive, Some(Duration::from_secs(5)));
+        assert_eq!(
+            times(&limiter, Label::ResourceIntensive, 3).await,
+            vec![5000, 5000, 5000]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_per_minute_rate_is_cut_only_when_refused_again_after_waiting_and_recovers() {
+        let limiter = Limiter::new(RateLimit::unlimited(), RateLimit::per_minute(10));
+        let list = Label::ResourceIntensive;
+        limiter.throttled(list, Some(Duration::from_secs(3)));
+        // Refused while the wait is on (sent before it was known): nothing new.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        limiter.throttled(list, Some(Duration::from_secs(2)));
+        assert_eq!(limiter.share(list), 1.0);
+        // Refused again after the wait, within the minute: our pace meets the limit.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        limiter.throttled(list, Some(Duration::from_secs(3)));
+        assert_eq!(limiter.share(list), 0.7);
+        // At most one cut a period.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        limiter.throttled(list, None);
+        assert_eq!(limiter.share(list), 0.7);
+        // A period without a 429 brings one request a minute back, each period.
+        tokio::time::advance(Duration::from_secs(59)).await;
+        limiter.succeeded(list);
+        assert_eq!(
+            limiter.share(list),
+            0.7,
+            "the last 429 is under a minute old"
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        limiter.succeeded(list);
+        assert_eq!(limiter.share(list), 0.8);
+        limiter.succeeded(list);
+        assert_eq!(limiter.share(list), 0.8, "one step a period");
+        for _ in 0..2 {
+            tokio::time::advance(Duration::from_secs(60)).await;
+            limiter.succeeded(list);
+        }
+        assert_eq!(limiter.share(list), 1.0);
+        assert_eq!(
+            times(&limiter, list, 3).await,
+            vec![0, 0, 6000],
+            "the configured spacing again"
         );
     }
 

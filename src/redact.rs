@@ -3,19 +3,54 @@
 
 use base64::Engine;
 
-use crate::auth::Secret;
 use crate::encode::form_component;
+use crate::secret::Secret;
 
 /// What stands in for a secret.
 const REDACTED: &str = "[redacted]";
 
-/// Every secret a client holds, in every form it is sent in.
+/// Every secret a client holds, in every form it is sent in (as is, Basic header in both
+/// base64 alphabets, form-encoded), blanked out of any text. The library uses it on what
+/// servers send back; applications use it as a last line of defence on what they print.
+/// Its `Debug` never shows a secret.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Redactor {
+pub struct Redactor {
     secrets: Vec<Secret>,
 }
 
 impl Redactor {
+    /// A redactor that blanks nothing yet.
+    pub fn new() -> Self {
+        Redactor::default()
+    }
+
+    /// Adds a token or secret, in every form it is sent in.
+    pub fn secret(mut self, secret: &str) -> Self {
+        self.add(secret);
+        self.add(&form_component(secret));
+        self
+    }
+
+    /// Adds Server-to-Server OAuth credentials: the secret and the Basic header made of it.
+    pub fn oauth(mut self, client_id: &str, client_secret: &str) -> Self {
+        let other = Redactor::for_oauth(client_id, &Secret::new(client_secret));
+        for secret in other.secrets {
+            self.add(secret.expose());
+        }
+        self
+    }
+
+    /// `text` with every secret blanked out.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.expose()) {
+                text = text.replace(secret.expose(), REDACTED);
+            }
+        }
+        text
+    }
+
     /// A fixed access token.
     pub(crate) fn for_token(token: &Secret) -> Self {
         let mut redactor = Redactor::default();
@@ -52,19 +87,8 @@ impl Redactor {
         redactor
     }
 
-    /// `text` with every secret blanked out.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in &self.secrets {
-            if text.contains(secret.expose()) {
-                text = text.replace(secret.expose(), REDACTED);
-            }
-        }
-        text
-    }
-
     /// `text` redacted, on one line, at most `cap` characters.
-    pub(crate) fn clean(&self, text: &str, cap: usize) -> String {
+    pub fn clean(&self, text: &str, cap: usize) -> String {
         one_line(&self.redact(text), cap)
     }
 }

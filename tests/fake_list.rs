@@ -360,6 +360,7 @@ async fn set_webinar_and_set_seed_change_what_is_served_from_then_on() {
         topic: "Durable export".into(),
         start_time: "2026-02-10T15:00:00Z".parse().expect("instant"),
         participants: 5,
+        duration: None,
     };
     let uuid = webinar.uuid.clone();
     let zoom = FakeZoom::builder()

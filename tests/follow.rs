@@ -229,3 +229,41 @@ async fn dropping_the_stream_stops_the_polling() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(zoom.request_count(), count);
 }
+
+#[tokio::test]
+async fn meetings_follow_the_same_way() {
+    const MEETING: &str = "85746065432";
+    let zoom = FakeZoom::builder()
+        .live_session(MEETING, vec![snapshot(&[0, 1]), snapshot(&[1])])
+        .start()
+        .await
+        .expect("fake");
+    let events: Vec<ParticipantEvent> = client(&zoom, RateLimit::unlimited())
+        .meeting_participants(MEETING)
+        .follow(Duration::from_millis(10))
+        .try_collect()
+        .await
+        .expect("ends");
+    assert_eq!(
+        summary(&events),
+        [
+            ("joined", "u0".into()),
+            ("joined", "u1".into()),
+            ("left", "u0".into()),
+            ("left", "u1".into())
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.instance.kind == InstanceKind::Meeting
+                && e.instance.id.as_deref() == Some(MEETING))
+    );
+    assert_eq!(events[0].event, "meeting.participant_joined");
+    assert_eq!(events[3].event, "meeting.participant_left");
+    let requests = zoom.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.path
+        == format!("/v2/metrics/meetings/{MEETING}/participants")
+        && r.query_value("type") == Some("live")));
+}

@@ -192,3 +192,59 @@ async fn a_token_endpoint_that_fails_transiently_is_retried() {
         )
     );
 }
+
+/// A token endpoint that answers 307 elsewhere: the redirect is reported as such (not as a
+/// refusal of the credentials), never followed, never retried; the CLI exits 1, not 3.
+#[tokio::test]
+async fn a_redirecting_token_endpoint_is_named_as_a_redirect_never_followed() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/elsewhere", server.uri())),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/oauth/token", server.uri()))
+        .server_to_server_oauth("acct", "cid", SECRET)
+        .build()
+        .unwrap();
+    let err = client
+        .webinar_participants("w")
+        .stream()
+        .try_collect::<Vec<Participant>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Server-to-Server OAuth failed (HTTP 307): the token endpoint answered a redirect (307), which is never followed; check the token URL"
+    );
+    assert_eq!(err.http_status(), Some(307));
+    let requests = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/oauth/token"], "not followed, not retried");
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_zoom-participants"))
+        .env_clear()
+        .env("ZOOM_ACCOUNT_ID", "acct")
+        .env("ZOOM_CLIENT_ID", "cid")
+        .env("ZOOM_CLIENT_SECRET", SECRET)
+        .args(["--webinar", WEBINAR, "--rate-limit", "off"])
+        .args(["--base-url", &format!("{}/v2", server.uri())])
+        .args(["--token-url", &format!("{}/oauth/token", server.uri())])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: Server-to-Server OAuth failed (HTTP 307): the token endpoint answered a redirect (307), which is never followed; check the token URL\n"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{ArgGroup, Parser, ValueEnum};
-use zoom_participants::{Role, Status, WebinarType};
+use zoom_participants::{MeetingType, Role, Status};
 
 const AFTER_HELP: &str = "\
 Credentials come from the environment, never the command line:
@@ -21,6 +21,9 @@ Examples:
   zoom-participants --webinar 95204914252 --status in_meeting --role panelist
   zoom-participants --webinar 95204914252 --resume-from <TOKEN> >> participants.ndjson
   zoom-participants --webinars-from ids.txt --concurrency 8 > all.ndjson
+  zoom-participants --from 2026-01-01 --to 2026-03-31 --meetings --output q1-meetings.ndjson
+  zoom-participants --meeting 85746065432 --type pastOne
+  zoom-participants --source report --webinar 95204914252 --format csv   # Pro plans
   ZOOM_WEBHOOK_SECRET_TOKEN=... zoom-participants --listen 127.0.0.1:8080 --output live.ndjson
   zoom-participants --webinar 95204914252 --follow --type live --poll-interval 10
 
@@ -30,11 +33,11 @@ Exit codes:
   2    usage error
   3    authentication or authorization (missing credentials, 401, 403, OAuth refused)
   4    rate limited by Zoom, or the --max-requests budget reached
-  5    webinar not found (404)
+  5    webinar or meeting not found (404)
   130  interrupted (SIGINT), 143 terminated (SIGTERM)
 With several webinars, failures that share one code exit with it; mixed ones exit 1.
 
-With --output FILE the export is durable: rows go to FILE.part, a checkpoint to
+With --output FILE (a regular file) the export is durable: rows go to FILE.part, a checkpoint to
 FILE.part.checkpoint, and FILE is replaced only when the run succeeds. After any
 interruption, run the same command again: it continues exactly where it stopped.
 On stdout, a failure or signal prints the shell-quoted --resume-from that continues.";
@@ -42,7 +45,7 @@ On stdout, a failure or signal prints the shell-quoted --resume-from that contin
 /// Stream the participants of a Zoom webinar as NDJSON or CSV.
 #[derive(Debug, Parser)]
 #[command(version, about = "Stream the participants of a Zoom webinar as NDJSON or CSV.", after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("source").required(true).multiple(true).args(["webinars", "webinars_from", "demo", "from", "listen"])))]
+#[command(group(ArgGroup::new("instances").required(true).multiple(true).args(["webinars", "webinars_from", "meetings", "demo", "from", "listen"])))]
 pub struct Args {
     /// Webinar ID or UUID, raw (repeatable).
     #[arg(long = "webinar", value_name = "ID")]
@@ -52,9 +55,19 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub webinars_from: Option<PathBuf>,
 
-    /// Which webinar list to read (Zoom's default is live).
-    #[arg(long = "type", value_enum, value_name = "live|past")]
+    /// Meeting ID or UUID, raw (repeatable; mixes with --webinar).
+    #[arg(long = "meeting", value_name = "ID")]
+    pub meetings: Vec<String>,
+
+    /// Which list to read: live, past, or pastOne (meetings that ended with one
+    /// participant; meetings only). Zoom's default is live.
+    #[arg(long = "type", value_enum, value_name = "live|past|pastOne")]
     pub webinar_type: Option<TypeArg>,
+
+    /// Where participants come from: the Dashboard (Business plans) or the Report API
+    /// (Pro plans; --webinar/--meeting only).
+    #[arg(long, value_enum, default_value = "dashboard")]
+    pub source: SourceArg,
 
     /// Participants per page, 1..=300.
     #[arg(long, value_name = "N", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=300))]
@@ -77,7 +90,7 @@ pub struct Args {
     pub limit: Option<u64>,
 
     /// Every past webinar instance that started on or after this UTC day (with --to).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day, requires = "to", conflicts_with_all = ["webinars", "webinars_from"])]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day, requires = "to", conflicts_with_all = ["webinars", "webinars_from", "meetings"])]
     pub from: Option<NaiveDate>,
 
     /// ... and on or before this UTC day (inclusive).
@@ -85,8 +98,17 @@ pub struct Args {
     pub to: Option<NaiveDate>,
 
     /// With --from/--to: write the webinar instances only, not their participants.
-    #[arg(long, requires = "from")]
+    #[arg(long, requires = "from", conflicts_with = "period_meetings")]
     pub list_webinars: bool,
+
+    /// With --from/--to: meeting instances of the period (and their participants) instead
+    /// of webinar instances.
+    #[arg(long = "meetings", requires = "from")]
+    pub period_meetings: bool,
+
+    /// With --from/--to: write the meeting instances only, not their participants.
+    #[arg(long, requires = "from", conflicts_with_all = ["list_webinars", "per_person"])]
+    pub list_meetings: bool,
 
     /// One row per person (per webinar instance) instead of one per connection.
     #[arg(long, conflicts_with = "list_webinars")]
@@ -113,7 +135,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: Format,
 
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output: a regular file durably (see below); a
+    /// device, FIFO, socket or /dev/stdout as a stream, like standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -139,16 +162,16 @@ pub struct Args {
 
     /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
     /// (with --from/--to: a generated quarter of webinars, 2026-01-01..2026-03-31).
-    #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
+    #[arg(long, conflicts_with_all = ["webinars", "webinars_from", "meetings"])]
     pub demo: bool,
 
     /// Receive Zoom's participant webhooks on ADDR (host:port) and write one NDJSON line
     /// per event; the app's secret token comes from ZOOM_WEBHOOK_SECRET_TOKEN.
-    #[arg(long, value_name = "ADDR", conflicts_with_all = ["webinars", "webinars_from", "demo", "from", "follow"])]
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["webinars", "webinars_from", "meetings", "demo", "from", "follow"])]
     pub listen: Option<String>,
 
-    /// With one --webinar (or --demo) and --type live: poll the live list and write joins
-    /// and leaves as NDJSON until the session ends.
+    /// With one --webinar or --meeting (or --demo) and --type live: poll the live list and
+    /// write joins and leaves as NDJSON until the session ends.
     #[arg(long, conflicts_with_all = ["webinars_from", "from", "per_person", "limit", "resume_from"])]
     pub follow: bool,
 
@@ -185,19 +208,28 @@ fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| "expected a date as YYYY-MM-DD (a UTC day)".into())
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TypeArg {
     Live,
     Past,
+    #[value(name = "pastOne")]
+    PastOne,
 }
 
-impl From<TypeArg> for WebinarType {
+impl From<TypeArg> for MeetingType {
     fn from(arg: TypeArg) -> Self {
         match arg {
-            TypeArg::Live => WebinarType::Live,
-            TypeArg::Past => WebinarType::Past,
+            TypeArg::Live => MeetingType::Live,
+            TypeArg::Past => MeetingType::Past,
+            TypeArg::PastOne => MeetingType::PastOne,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    Dashboard,
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

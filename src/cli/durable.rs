@@ -83,6 +83,32 @@ impl Output {
         })
     }
 
+    /// A file, device, FIFO or socket streamed into as standard output is (no `.part`, no
+    /// checkpoint): what [`Target::Stream`] names.
+    pub fn stream(target: &Stream) -> io::Result<Output> {
+        use std::os::fd::AsFd;
+        let file = match target {
+            Stream::Descriptor(0) => File::from(io::stdin().as_fd().try_clone_to_owned()?),
+            Stream::Descriptor(1) => {
+                if super::STDOUT_CLOSED.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(io::Error::other("standard output is closed"));
+                }
+                File::from(io::stdout().as_fd().try_clone_to_owned()?)
+            }
+            Stream::Descriptor(_) => File::from(io::stderr().as_fd().try_clone_to_owned()?),
+            Stream::Socket(path) => {
+                let socket = std::os::unix::net::UnixStream::connect(path)?;
+                File::from(std::os::fd::OwnedFd::from(socket))
+            }
+            Stream::Path(path) => OpenOptions::new().write(true).open(path)?,
+        };
+        Ok(Output {
+            out: BufWriter::with_capacity(1 << 18, file),
+            bytes: 0,
+            durable: None,
+        })
+    }
+
     /// A durable export to `target`, resumed from its checkpoint when one was left by
     /// the same command (`request`), unless `restart`.
     pub fn durable<P: Serialize + for<'de> Deserialize<'de>>(
@@ -91,8 +117,8 @@ impl Output {
         restart: bool,
     ) -> Result<Opened<P>, OpenError> {
         // The file is replaced by a rename: a link is followed to the file it names, and
-        // anything but a regular file (a device, a FIFO, a directory) is refused rather
-        // than replaced.
+        // anything but a regular file is refused rather than replaced (`Target::of` sends
+        // devices, FIFOs and sockets elsewhere, and refuses directories, before this).
         let resolved;
         let target = match fs::symlink_metadata(target) {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -258,6 +284,95 @@ impl Output {
     pub fn part_path(&self) -> Option<&Path> {
         self.durable.as_ref().map(|d| d.part.as_path())
     }
+}
+
+/// What `--output` names, by the type of what it leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A regular file, or none yet: a durable export replaces it when it succeeds.
+    Durable,
+    /// A device, a FIFO, a socket or a standard stream: written as standard output is.
+    Stream(Stream),
+    /// A directory: a usage error.
+    Directory,
+}
+
+/// Something streamed into.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// One of the process's standard descriptors (0, 1 or 2), duplicated: `/dev/stdout`,
+    /// `/dev/fd/1`, `/proc/self/fd/1` work whatever that descriptor is (a pipe, a socket,
+    /// a terminal, a file).
+    Descriptor(u8),
+    /// A Unix socket bound in the file system: connected to.
+    Socket(PathBuf),
+    /// A device, a FIFO, another descriptor: opened for writing.
+    Path(PathBuf),
+}
+
+impl Target {
+    /// Follows links, one at a time, and decides by the type of what `path` leads to.
+    pub fn of(path: &Path) -> Target {
+        use std::os::unix::fs::FileTypeExt;
+        let mut current = path.to_path_buf();
+        // As the kernel does, give up on a loop of links after 40 of them.
+        for _ in 0..40 {
+            if let Some(fd) = standard_descriptor(&current) {
+                return Target::Stream(Stream::Descriptor(fd));
+            }
+            let Ok(meta) = fs::symlink_metadata(&current) else {
+                // A new file, or a link that leads nowhere (refused by `durable`).
+                return Target::Durable;
+            };
+            let kind = meta.file_type();
+            if kind.is_symlink() {
+                match fs::read_link(&current) {
+                    Ok(link) => {
+                        let base = current.parent().map(Path::to_path_buf).unwrap_or_default();
+                        current = base.join(link);
+                        continue;
+                    }
+                    Err(_) => return Target::Durable,
+                }
+            }
+            return if kind.is_file() {
+                Target::Durable
+            } else if kind.is_dir() {
+                Target::Directory
+            } else if kind.is_socket() {
+                Target::Stream(Stream::Socket(current))
+            } else {
+                Target::Stream(Stream::Path(current))
+            };
+        }
+        Target::Durable
+    }
+}
+
+/// The standard descriptor a path names: `/dev/stdin|stdout|stderr`, `/dev/fd/N`,
+/// `/proc/self/fd/N`, `/proc/thread-self/fd/N` or `/proc/<this process>/fd/N` for N in 0..=2.
+/// (Other descriptors are opened by their path, which the kernel resolves.)
+fn standard_descriptor(path: &Path) -> Option<u8> {
+    let text = path.to_str()?;
+    let named = match text {
+        "/dev/stdin" => Some(0),
+        "/dev/stdout" => Some(1),
+        "/dev/stderr" => Some(2),
+        _ => None,
+    };
+    if named.is_some() {
+        return named;
+    }
+    let pid = std::process::id().to_string();
+    let number = ["/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/"]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix))
+        .or_else(|| {
+            text.strip_prefix("/proc/")?
+                .strip_prefix(pid.as_str())?
+                .strip_prefix("/fd/")
+        })?;
+    number.parse::<u8>().ok().filter(|n| *n <= 2)
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use zoom_participants::Client;
 use zoom_participants::webhook::Listener;
 
-use super::args::{Args, Format, TypeArg};
+use super::args::{Args, Format, SourceArg, TypeArg};
 use super::event_log::{EventLog, OnSignal, interrupted_failure, write_events};
 use super::text::say;
 use super::{DEMO_WEBINAR, Failure, OTHER, USAGE};
@@ -35,11 +35,14 @@ pub fn check_usage(args: &Args) -> Result<(), Failure> {
         ));
     }
     if args.follow {
-        if matches!(args.webinar_type, Some(TypeArg::Past)) {
+        if matches!(args.webinar_type, Some(TypeArg::Past | TypeArg::PastOne)) {
             return usage("--follow polls the live list: use --type live");
         }
-        if args.webinars.len() + usize::from(args.demo) != 1 {
-            return usage("--follow takes one --webinar (or --demo)");
+        if args.source == SourceArg::Report {
+            return usage("--follow reads the Dashboard's live list; the Report API has none");
+        }
+        if args.webinars.len() + args.meetings.len() + usize::from(args.demo) != 1 {
+            return usage("--follow takes one --webinar or --meeting (or --demo)");
         }
     }
     Ok(())
@@ -98,16 +101,25 @@ pub async fn listen(args: &Args, addr: &str, notify: Arc<Notify>) -> Result<(), 
     }
 }
 
-/// Follows one webinar's live list until the session ends or a signal.
+/// Follows one webinar's or meeting's live list until the session ends or a signal.
 pub async fn follow(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
-    let id = match (args.demo, args.webinars.first()) {
-        (true, _) => DEMO_WEBINAR.to_owned(),
-        (false, Some(id)) => id.clone(),
-        (false, None) => return Err(Failure::new(USAGE, "--follow takes one --webinar")),
+    let (kind, id) = match (args.demo, args.webinars.first(), args.meetings.first()) {
+        (true, _, _) => ("webinar", DEMO_WEBINAR.to_owned()),
+        (false, Some(id), _) => ("webinar", id.clone()),
+        (false, None, Some(id)) => ("meeting", id.clone()),
+        (false, None, None) => {
+            return Err(Failure::new(
+                USAGE,
+                "--follow takes one --webinar or --meeting",
+            ));
+        }
     };
-    let mut request = client
-        .webinar_participants(id.clone())
-        .page_size(args.page_size);
+    let request = if kind == "meeting" {
+        client.meeting_participants(id.clone())
+    } else {
+        client.webinar_participants(id.clone())
+    };
+    let mut request = request.page_size(args.page_size);
     if args.include_registrant_id {
         request = request.include_registrant_id();
     }
@@ -120,7 +132,7 @@ pub async fn follow(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
     let mut log = open_log(args).await?;
     let interval = Duration::from_secs(args.poll_interval);
     say(&format!(
-        "following the live participants of webinar {id} every {} s",
+        "following the live participants of {kind} {id} every {} s",
         args.poll_interval
     ));
     let mut events = request.follow(interval);
@@ -133,7 +145,7 @@ pub async fn follow(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
         )),
         None => {
             say(&format!(
-                "webinar {id} is no longer live: {} events written{}",
+                "{kind} {id} is no longer live: {} events written{}",
                 log.written(),
                 where_written(args)
             ));

@@ -172,11 +172,37 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         );
     }
     if args.resume_from.is_some()
-        && (args.webinars.len() + usize::from(args.webinars_from.is_some()) > 1
+        && (args.webinars.len() + args.meetings.len() > 1
             || args.webinars_from.is_some()
             || args.from.is_some())
     {
-        return usage("--resume-from takes one webinar, not several");
+        return usage("--resume-from takes one webinar or meeting, not several");
+    }
+    let period_of_meetings = args.period_meetings || args.list_meetings;
+    if args.webinar_type == Some(args::TypeArg::PastOne)
+        && (!args.webinars.is_empty()
+            || args.webinars_from.is_some()
+            || (args.from.is_some() && !period_of_meetings)
+            || (args.demo && args.from.is_none()))
+    {
+        return usage(
+            "--type pastOne is for meetings only (--meeting, or --meetings with --from/--to)",
+        );
+    }
+    if args.source == args::SourceArg::Report {
+        if args.from.is_some() {
+            return usage(
+                "--source report reads the participants of --webinar/--meeting; --from/--to lists instances from the Dashboard",
+            );
+        }
+        if args.webinar_type.is_some() {
+            return usage("--source report takes no --type (the Report API lists past sessions)");
+        }
+    }
+    if let Some(id) = args.meetings.iter().find(|id| args.webinars.contains(id)) {
+        return usage(&format!(
+            "{id:?} is given both as --webinar and as --meeting; give it once"
+        ));
     }
     if let (Some(from), Some(to)) = (args.from, args.to)
         && to < from
@@ -187,7 +213,7 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         return usage("--demo-participants needs --demo");
     }
     if args.from.is_some() && matches!(args.webinar_type, Some(args::TypeArg::Live)) {
-        return usage("--from/--to export past webinar instances; --type live does not apply");
+        return usage("--from/--to export past instances; --type live does not apply");
     }
     if args.per_person && args.limit.is_some() {
         return usage("--limit counts connections and cannot be combined with --per-person");
@@ -233,7 +259,9 @@ fn configure(
 /// be 1 MiB at the least (a full Zoom page of 300 participants is well under that) and
 /// 32 MiB at the most.
 fn body_cap(args: &Args) -> usize {
-    let many = args.webinars.len() > 1 || args.webinars_from.is_some() || args.from.is_some();
+    let many = args.webinars.len() + args.meetings.len() > 1
+        || args.webinars_from.is_some()
+        || args.from.is_some();
     let streams = if many { args.concurrency } else { 1 };
     let pages = streams.saturating_mul(u64::from(args.prefetch) + 2).max(1);
     ((192u64 << 20) / pages).clamp(1 << 20, 32 << 20) as usize
@@ -304,6 +332,24 @@ fn request_fingerprint(args: &Args, ids: &[String]) -> BTreeMap<String, String> 
     put("format", format!("{:?}", args.format));
     put("per-person", args.per_person.to_string());
     put("list-webinars", args.list_webinars.to_string());
+    // Absent unless set, so that a checkpoint of a webinar export stays valid.
+    if !args.meetings.is_empty() {
+        put("meetings", format!("{:?}", args.meetings));
+    }
+    if args.period_meetings || args.list_meetings {
+        put(
+            "period",
+            if args.list_meetings {
+                "list-meetings"
+            } else {
+                "meetings"
+            }
+            .into(),
+        );
+    }
+    if args.source != args::SourceArg::Dashboard {
+        put("source", format!("{:?}", args.source));
+    }
     put("from", format!("{:?}", args.from));
     put("to", format!("{:?}", args.to));
     put(

@@ -38,6 +38,20 @@ impl Tags {
         Tags { json, cells }
     }
 
+    /// Tags of which one or some are set: the JSON carries those, the CSV a cell for each
+    /// (empty where unset), so that rows of a webinar and of a meeting share the columns.
+    pub fn one_of(values: Vec<(&'static str, Option<String>)>) -> Tags {
+        let cells = values
+            .iter()
+            .map(|(_, v)| v.clone().unwrap_or_default())
+            .collect();
+        let json = values
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, serde_json::Value::String(v?).to_string())))
+            .collect();
+        Tags { json, cells }
+    }
+
     fn pairs(&self) -> Vec<(&str, &str)> {
         self.json.iter().map(|(k, v)| (*k, v.as_str())).collect()
     }
@@ -48,15 +62,11 @@ impl Tags {
 pub struct Encoder {
     format: Format,
     tag_names: Vec<&'static str>,
-    fields: &'static [&'static str],
+    fields: Vec<&'static str>,
 }
 
 impl Encoder {
-    pub fn new(
-        format: Format,
-        tag_names: Vec<&'static str>,
-        fields: &'static [&'static str],
-    ) -> Self {
+    pub fn new(format: Format, tag_names: Vec<&'static str>, fields: Vec<&'static str>) -> Self {
         Encoder {
             format,
             tag_names,
@@ -72,7 +82,7 @@ impl Encoder {
         let cells = self
             .tag_names
             .iter()
-            .chain(self.fields)
+            .chain(&self.fields)
             .copied()
             .chain(["extra"]);
         let mut out = Vec::new();
@@ -116,7 +126,7 @@ impl Encoder {
                     }
                     csv_cell(cell, out);
                 }
-                if let Err(err) = csv_record(row, self.fields, !tags.cells.is_empty(), out) {
+                if let Err(err) = csv_record(row, &self.fields, !tags.cells.is_empty(), out) {
                     out.truncate(start);
                     return Err(err);
                 }
@@ -444,7 +454,7 @@ mod tests {
         ] {
             rows.push(serde_json::from_str::<Participant>(odd).unwrap());
         }
-        let encoder = Encoder::new(Format::Csv, vec!["tag"], Participant::FIELDS);
+        let encoder = Encoder::new(Format::Csv, vec!["tag"], Participant::FIELDS.to_vec());
         let tags = Tags::new(vec![("tag", serde_json::json!("tag, one"))]);
         for row in &rows {
             let mut out = Vec::new();

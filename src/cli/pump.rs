@@ -7,8 +7,8 @@ use std::io;
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Checkpoint, FromRow, Participant, ParticipantStream, RawRow, Result as ZoomResult, Webinar,
-    WebinarListStream, WebinarsStream,
+    Checkpoint, InstanceListStream, Meeting, Participant, ParticipantStream, RawRow,
+    ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarsStream,
 };
 
 use super::Failure;
@@ -39,22 +39,22 @@ macro_rules! encode_typed {
         }
     )*};
 }
-encode_typed!(Participant, Webinar);
+encode_typed!(Participant, ReportParticipant, Webinar, Meeting);
 
 /// A stream that can say where it stands.
 pub trait Resumable {
     fn checkpoint(&self) -> Checkpoint;
 }
 
-impl<T: FromRow> Resumable for ParticipantStream<T> {
+impl<T: Row> Resumable for ParticipantStream<T> {
     fn checkpoint(&self) -> Checkpoint {
         ParticipantStream::checkpoint(self)
     }
 }
 
-impl<T: FromRow> Resumable for WebinarListStream<T> {
+impl<T: Row> Resumable for InstanceListStream<T> {
     fn checkpoint(&self) -> Checkpoint {
-        WebinarListStream::checkpoint(self)
+        InstanceListStream::checkpoint(self)
     }
 }
 
@@ -152,7 +152,7 @@ impl Sink<'_> {
 
 /// Rows of many webinars to the output, each tagged with its webinar: as [`pump_one`],
 /// except that one webinar's error does not end the run.
-pub async fn pump_many<T: FromRow + Encode>(
+pub async fn pump_many<T: Row + Encode>(
     mut stream: WebinarsStream<T>,
     encoder: &Encoder,
     tag_of: &dyn Fn(&str) -> Tags,

@@ -9,15 +9,16 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Error, Participant, Result as ZoomResult, WebinarType,
-    WebinarsCheckpoint,
+    Attendance, Checkpoint, Client, Connection, Error, Meeting, MeetingType, Participant,
+    ParticipantsRequest, ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType,
+    WebinarsCheckpoint, WebinarsRequest,
 };
 
-use super::args::{Args, Format};
+use super::args::{Args, Format, SourceArg};
 use super::display::{progress_display, summary};
-use super::durable::{OpenError, Opened, Output};
+use super::durable::{OpenError, Opened, Output, Target};
 use super::output::{Encoder, Tags};
-use super::pump::{Sink, pump_many, pump_one};
+use super::pump::{Encode, Sink, pump_many, pump_one};
 use super::signals::interrupted;
 use super::text::{say, shell_quote};
 use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
@@ -38,7 +39,42 @@ pub struct Progress {
     people_done: BTreeSet<String>,
 }
 
-/// A webinar instance of a period, as rows are tagged with it.
+/// Which kind of instance an ID names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Webinar,
+    Meeting,
+}
+
+impl Kind {
+    /// The tags of a period's instances: `webinar_uuid`… or `meeting_uuid`…
+    fn instance_tags(self) -> Vec<&'static str> {
+        match self {
+            Kind::Webinar => vec![
+                "webinar_uuid",
+                "webinar_id",
+                "webinar_topic",
+                "webinar_start_time",
+            ],
+            Kind::Meeting => vec![
+                "meeting_uuid",
+                "meeting_id",
+                "meeting_topic",
+                "meeting_start_time",
+            ],
+        }
+    }
+
+    /// The tag of a row in a fan-out of IDs.
+    fn id_tag(self) -> &'static str {
+        match self {
+            Kind::Webinar => "webinar_id",
+            Kind::Meeting => "meeting_id",
+        }
+    }
+}
+
+/// An instance of a period, as rows are tagged with it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Instance {
     uuid: String,
@@ -48,15 +84,16 @@ struct Instance {
 }
 
 impl Instance {
-    fn tags(&self) -> Tags {
+    fn tags(&self, kind: Kind) -> Tags {
+        let names = kind.instance_tags();
         Tags::new(vec![
-            ("webinar_uuid", self.uuid.clone().into()),
-            ("webinar_id", self.id.into()),
-            ("webinar_topic", self.topic.clone().into()),
+            (names[0], self.uuid.clone().into()),
+            (names[1], self.id.into()),
+            (names[2], self.topic.clone().into()),
             // As the list writes instants (`2026-01-07T17:00:00Z`), not chrono's default
             // `+00:00`: the same text as the instance's `start_time` in `--list-webinars`.
             (
-                "webinar_start_time",
+                names[3],
                 self.start_time
                     .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
                     .into(),
@@ -65,36 +102,15 @@ impl Instance {
     }
 }
 
-/// The list's CSV columns: the ones a reader looks for first, then the rest of the schema.
-const WEBINAR_COLUMNS: &[&str] = &[
-    "uuid",
-    "id",
-    "topic",
-    "start_time",
-    "host",
-    "email",
-    "user_type",
-    "end_time",
-    "duration",
-    "participants",
-    "has_pstn",
-    "has_voip",
-    "has_3rd_party_audio",
-    "has_video",
-    "has_screen_share",
-    "has_recording",
-    "has_sip",
-    "dept",
-    "custom_keys",
-    "has_external_participant",
-];
-
-const INSTANCE_TAGS: [&str; 4] = [
-    "webinar_uuid",
-    "webinar_id",
-    "webinar_topic",
-    "webinar_start_time",
-];
+/// A list's CSV columns: the ones a reader looks for first, then the rest of the schema in
+/// the row type's order.
+fn instance_columns(fields: &'static [&'static str]) -> Vec<&'static str> {
+    const FIRST: [&str; 4] = ["uuid", "id", "topic", "start_time"];
+    FIRST
+        .into_iter()
+        .chain(fields.iter().copied().filter(|f| !FIRST.contains(f)))
+        .collect()
+}
 
 /// Not an exit code: marks a reader that went away, which ends the run quietly.
 const BROKEN_PIPE: u8 = u8::MAX;
@@ -132,19 +148,26 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
             Output::stdout().map_err(|e| output_failure(e, false))?,
             Progress::default(),
         ),
-        Some(path) => match Output::durable::<Progress>(path, fingerprint, args.restart) {
-            Ok(Opened::Fresh(output)) => (output, Progress::default()),
-            Ok(Opened::Resumed(output, progress)) => {
-                if args.resume_from.is_some() {
-                    return Err(Failure::new(
-                        USAGE,
-                        "--resume-from cannot be used with --output when a checkpoint exists: run the command without it to continue, or add --restart",
-                    ));
-                }
-                (output, progress)
+        Some(path) => match Target::of(path) {
+            Target::Directory => {
+                return Err(Failure::new(
+                    USAGE,
+                    format!(
+                        "--output {} is a directory; name a file in it",
+                        path.display()
+                    ),
+                ));
             }
-            Err(OpenError::Mismatch(message)) => return Err(Failure::new(USAGE, message)),
-            Err(OpenError::Io(message)) => return Err(Failure::new(OTHER, message)),
+            Target::Stream(target) => (
+                Output::stream(&target).map_err(|e| {
+                    Failure::new(
+                        OTHER,
+                        format!("cannot open --output {}: {e}", path.display()),
+                    )
+                })?,
+                Progress::default(),
+            ),
+            Target::Durable => durable(args, path, fingerprint)?,
         },
     };
     // A CSV header starts a file; on standard output, a run that resumes at a token is
@@ -173,6 +196,28 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
         summary(bar, client, started);
     }
     result
+}
+
+/// Opens a durable export to `path`: fresh, or resumed from the checkpoint it left.
+fn durable(
+    args: &Args,
+    path: &std::path::Path,
+    fingerprint: std::collections::BTreeMap<String, String>,
+) -> Result<(Output, Progress), Failure> {
+    match Output::durable::<Progress>(path, fingerprint, args.restart) {
+        Ok(Opened::Fresh(output)) => Ok((output, Progress::default())),
+        Ok(Opened::Resumed(output, progress)) => {
+            if args.resume_from.is_some() {
+                return Err(Failure::new(
+                    USAGE,
+                    "--resume-from cannot be used with --output when a checkpoint exists: run the command without it to continue, or add --restart",
+                ));
+            }
+            Ok((output, progress))
+        }
+        Err(OpenError::Mismatch(message)) => Err(Failure::new(USAGE, message)),
+        Err(OpenError::Io(message)) => Err(Failure::new(OTHER, message)),
+    }
 }
 
 fn finish(
@@ -279,53 +324,179 @@ async fn run(
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     if let (Some(from), Some(to)) = (args.from, args.to) {
+        let kind = if args.period_meetings || args.list_meetings {
+            Kind::Meeting
+        } else {
+            Kind::Webinar
+        };
         if args.list_webinars {
-            let encoder = Encoder::new(args.format, Vec::new(), WEBINAR_COLUMNS);
-            header(&encoder, sink)?;
-            let mut request = client
+            let request = client
                 .webinars(from, to)
                 .webinar_type(WebinarType::Past)
                 .page_size(args.page_size);
-            if let Some(checkpoint) = sink.progress.one.clone() {
-                request = request.resume(checkpoint);
-            }
-            return match args.format {
-                Format::Ndjson => pump_one(request.stream_raw(), &encoder, sink).await,
-                Format::Csv => pump_one(request.stream(), &encoder, sink).await,
-            };
+            return list::<Webinar>(args, request, sink).await;
+        }
+        if args.list_meetings {
+            let request = client
+                .meetings(from, to)
+                .meeting_type(MeetingType::Past)
+                .page_size(args.page_size);
+            return list::<Meeting>(args, request, sink).await;
         }
         if sink.progress.instances.is_none()
-            && let Some(end) = list_instances(client, from, to, sink).await?
+            && let Some(end) = list_instances(client, kind, from, to, sink).await?
         {
             return Ok(end);
         }
         let instances = sink.progress.instances.clone().unwrap_or_default();
         let tags: HashMap<String, Tags> = instances
             .iter()
-            .map(|i| (i.uuid.clone(), i.tags()))
+            .map(|i| (i.uuid.clone(), i.tags(kind)))
             .collect();
-        let ids: Vec<String> = instances.iter().map(|i| i.uuid.clone()).collect();
+        let targets: Vec<(Kind, String)> =
+            instances.iter().map(|i| (kind, i.uuid.clone())).collect();
         let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
-        return many(args, client, &ids, INSTANCE_TAGS.to_vec(), tag_of, sink).await;
+        return many(args, client, &targets, kind.instance_tags(), tag_of, sink).await;
     }
-    if ids.len() == 1 && !args.per_person {
-        return one_webinar(args, client, &ids[0], sink).await;
-    }
-    let tagged = ids.len() > 1;
-    let names = if tagged {
-        vec!["webinar_id"]
-    } else {
-        Vec::new()
-    };
-    let tag_of = move |id: &str| {
-        if tagged {
-            Tags::new(vec![("webinar_id", id.into())])
-        } else {
-            Tags::default()
+    let mut targets: Vec<(Kind, String)> =
+        ids.iter().map(|id| (Kind::Webinar, id.clone())).collect();
+    for id in &args.meetings {
+        if !targets.iter().any(|(_, t)| t == id) {
+            targets.push((Kind::Meeting, id.clone()));
         }
+    }
+    if targets.len() == 1 && !args.per_person {
+        let (kind, id) = &targets[0];
+        return match args.source {
+            SourceArg::Dashboard => {
+                one(args, with_options(dashboard(client, *kind, id), args), sink).await
+            }
+            SourceArg::Report => {
+                one(args, with_options(report(client, *kind, id), args), sink).await
+            }
+        };
+    }
+    // Several instances: each row says which one it belongs to, by `webinar_id` or
+    // `meeting_id` (both columns in a CSV of both kinds, one of them empty).
+    let tagged = targets.len() > 1;
+    let kinds: Vec<Kind> = [Kind::Webinar, Kind::Meeting]
+        .into_iter()
+        .filter(|k| tagged && targets.iter().any(|(t, _)| t == k))
+        .collect();
+    let names: Vec<&'static str> = kinds.iter().map(|k| k.id_tag()).collect();
+    let meetings: std::collections::HashSet<String> = targets
+        .iter()
+        .filter(|(k, _)| *k == Kind::Meeting)
+        .map(|(_, id)| id.clone())
+        .collect();
+    let tag_of = move |id: &str| {
+        if kinds.is_empty() {
+            return Tags::default();
+        }
+        let own = if meetings.contains(id) {
+            Kind::Meeting
+        } else {
+            Kind::Webinar
+        };
+        let values = kinds
+            .iter()
+            .map(|k| (k.id_tag(), (*k == own).then(|| id.to_owned())))
+            .collect();
+        Tags::one_of(values)
     };
-    many(args, client, ids, names, tag_of, sink).await
+    many(args, client, &targets, names, tag_of, sink).await
 }
+
+/// The Dashboard's participants of one instance.
+fn dashboard(client: &Client, kind: Kind, id: &str) -> ParticipantsRequest<Participant> {
+    match kind {
+        Kind::Webinar => client.webinar_participants(id),
+        Kind::Meeting => client.meeting_participants(id),
+    }
+}
+
+/// The Report API's participants of one instance.
+fn report(client: &Client, kind: Kind, id: &str) -> ParticipantsRequest<ReportParticipant> {
+    match kind {
+        Kind::Webinar => client.report_webinar_participants(id),
+        Kind::Meeting => client.report_meeting_participants(id),
+    }
+}
+
+/// The participants of many instances, in the order given, from one source.
+fn fan_out<R: Row>(
+    targets: &[(Kind, String)],
+    one: impl Fn(Kind, &str) -> ParticipantsRequest<R>,
+) -> Option<WebinarsRequest<R>> {
+    targets
+        .iter()
+        .map(|(kind, id)| one(*kind, id).into_many())
+        .reduce(WebinarsRequest::and)
+}
+
+/// The per-instance options of the command line, the same for one instance and many.
+fn with_options<R, S>(
+    request: ParticipantsRequest<R, S>,
+    args: &Args,
+) -> ParticipantsRequest<R, S> {
+    let mut request = request
+        .page_size(args.page_size)
+        .prefetch(usize::from(args.prefetch));
+    // The instances of a period have ended: their participants are asked for with
+    // `type=past` (Zoom's default is live) unless `--type` says otherwise. The Report API
+    // takes no type.
+    let kind = args
+        .webinar_type
+        .map(MeetingType::from)
+        .or(args.from.map(|_| MeetingType::Past));
+    if let (Some(kind), SourceArg::Dashboard) = (kind, args.source) {
+        request = request.meeting_type(kind);
+    }
+    if args.include_registrant_id {
+        request = request.include_registrant_id();
+    }
+    if let Some(limit) = args.limit {
+        request = request.limit(limit);
+    }
+    for status in &args.status {
+        request = request.status((*status).into());
+    }
+    for role in &args.role {
+        request = request.role((*role).into());
+    }
+    request
+}
+
+/// The instances of a period, alone (`--list-webinars`, `--list-meetings`).
+async fn list<R: zoom_participants::Listed + Encode + Fields>(
+    args: &Args,
+    mut request: zoom_participants::InstanceListRequest<R>,
+    sink: &mut Sink<'_>,
+) -> Result<End, Failure> {
+    let encoder = Encoder::new(args.format, Vec::new(), instance_columns(R::FIELDS));
+    header(&encoder, sink)?;
+    if let Some(checkpoint) = sink.progress.one.clone() {
+        request = request.resume(checkpoint);
+    }
+    match args.format {
+        Format::Ndjson => pump_one(request.stream_raw(), &encoder, sink).await,
+        Format::Csv => pump_one(request.stream(), &encoder, sink).await,
+    }
+}
+
+/// The fields of a row type, in its order: its CSV columns.
+pub trait Fields {
+    const FIELDS: &'static [&'static str];
+}
+
+macro_rules! fields {
+    ($($row:ty),*) => {$(
+        impl Fields for $row {
+            const FIELDS: &'static [&'static str] = <$row>::FIELDS;
+        }
+    )*};
+}
+fields!(Participant, ReportParticipant, Webinar, Meeting, Attendance);
 
 fn header(encoder: &Encoder, sink: &mut Sink<'_>) -> Result<(), Failure> {
     if sink.fresh
@@ -343,15 +514,27 @@ fn header(encoder: &Encoder, sink: &mut Sink<'_>) -> Result<(), Failure> {
 /// and stopping at a signal. `Some(end)` when the run ends here.
 async fn list_instances(
     client: &Client,
+    kind: Kind,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     sink: &mut Sink<'_>,
 ) -> Result<Option<End>, Failure> {
-    let mut request = client.webinars(from, to).webinar_type(WebinarType::Past);
-    if let Some(checkpoint) = sink.progress.listing.clone() {
-        request = request.resume(checkpoint);
-    }
-    let mut stream = request.stream();
+    let saved = sink.progress.listing.clone();
+    // Both lists' rows as sent, read for what tags their instances' rows.
+    let mut stream = match kind {
+        Kind::Webinar => {
+            let request = client.webinars(from, to).webinar_type(WebinarType::Past);
+            saved
+                .map_or(request.clone(), |c| request.resume(c))
+                .stream_raw()
+        }
+        Kind::Meeting => {
+            let request = client.meetings(from, to).meeting_type(MeetingType::Past);
+            saved
+                .map_or(request.clone(), |c| request.resume(c))
+                .stream_raw()
+        }
+    };
     loop {
         if let Some(signal) = interrupted() {
             sink.save(|p| p.listing = Some(stream.checkpoint()))?;
@@ -362,13 +545,15 @@ async fn list_instances(
             _ = sink.notify.notified() => continue,
         };
         match next {
-            Some(Ok(webinar)) => {
-                if let Some(uuid) = webinar.uuid.filter(|u| !u.is_empty()) {
+            Some(Ok(row)) => {
+                // A meeting row has the webinar row's uuid, id, topic and start_time.
+                let instance: Webinar = serde_json::from_str(row.as_str()).unwrap_or_default();
+                if let Some(uuid) = instance.uuid.filter(|u| !u.is_empty()) {
                     sink.progress.listed.push(Instance {
                         uuid,
-                        id: webinar.id,
-                        topic: webinar.topic,
-                        start_time: webinar.start_time,
+                        id: instance.id,
+                        topic: instance.topic,
+                        start_time: instance.start_time,
                     });
                 }
                 if stream.checkpoint().rows_in_progress() == 0 {
@@ -390,51 +575,17 @@ async fn list_instances(
     Ok(None)
 }
 
-/// Applies the options one-webinar and many-webinar requests share.
-macro_rules! with_query_options {
-    ($request:expr, $args:expr) => {{
-        let args = $args;
-        let mut request = $request
-            .page_size(args.page_size)
-            .prefetch(usize::from(args.prefetch));
-        // The instances of a period are past webinars: their participants are asked for
-        // with `type=past` (Zoom's default is live) unless `--type` says otherwise.
-        let kind = args
-            .webinar_type
-            .map(WebinarType::from)
-            .or(args.from.map(|_| WebinarType::Past));
-        if let Some(kind) = kind {
-            request = request.webinar_type(kind);
-        }
-        if args.include_registrant_id {
-            request = request.include_registrant_id();
-        }
-        if let Some(limit) = args.limit {
-            request = request.limit(limit);
-        }
-        for status in &args.status {
-            request = request.status((*status).into());
-        }
-        for role in &args.role {
-            request = request.role((*role).into());
-        }
-        request
-    }};
-}
-
-async fn one_webinar(
+async fn one<R: Row + Encode + Fields>(
     args: &Args,
-    client: &Client,
-    id: &str,
+    mut request: ParticipantsRequest<R>,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
-    let mut request = with_query_options!(client.webinar_participants(id), args);
     match (&sink.progress.one, &args.resume_from) {
         (Some(checkpoint), _) => request = request.resume(checkpoint.clone()),
         (None, Some(token)) => request = request.resume_from(token),
         (None, None) => {}
     }
-    let encoder = Encoder::new(args.format, Vec::new(), Participant::FIELDS);
+    let encoder = Encoder::new(args.format, Vec::new(), R::FIELDS.to_vec());
     header(&encoder, sink)?;
     match args.format {
         Format::Ndjson => pump_one(request.stream_raw(), &encoder, sink).await,
@@ -445,51 +596,70 @@ async fn one_webinar(
 async fn many(
     args: &Args,
     client: &Client,
-    ids: &[String],
+    targets: &[(Kind, String)],
     tag_names: Vec<&'static str>,
     tag_of: impl Fn(&str) -> Tags,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
-    if args.per_person {
-        let encoder = Encoder::new(args.format, tag_names, Attendance::FIELDS);
-        header(&encoder, sink)?;
-        return per_person(args, client, ids, &encoder, &tag_of, sink).await;
+    match args.source {
+        SourceArg::Dashboard => {
+            let one = |kind, id: &str| with_options(dashboard(client, kind, id), args);
+            many_of(args, targets, one, tag_names, &tag_of, sink).await
+        }
+        SourceArg::Report => {
+            let one = |kind, id: &str| with_options(report(client, kind, id), args);
+            many_of(args, targets, one, tag_names, &tag_of, sink).await
+        }
     }
-    let encoder = Encoder::new(args.format, tag_names, Participant::FIELDS);
+}
+
+async fn many_of<R: Row + Encode + Fields + Connection>(
+    args: &Args,
+    targets: &[(Kind, String)],
+    one: impl Fn(Kind, &str) -> ParticipantsRequest<R>,
+    tag_names: Vec<&'static str>,
+    tag_of: &dyn Fn(&str) -> Tags,
+    sink: &mut Sink<'_>,
+) -> Result<End, Failure> {
+    if args.per_person {
+        let encoder = Encoder::new(args.format, tag_names, Attendance::FIELDS.to_vec());
+        header(&encoder, sink)?;
+        let requests = targets
+            .iter()
+            .filter(|(_, id)| !sink.progress.people_done.contains(id))
+            .map(|(kind, id)| (id.clone(), one(*kind, id)))
+            .collect();
+        return per_person(args, requests, &encoder, tag_of, sink).await;
+    }
+    let encoder = Encoder::new(args.format, tag_names, R::FIELDS.to_vec());
     header(&encoder, sink)?;
-    let mut request = with_query_options!(client.webinars_participants(ids.to_vec()), args)
-        .concurrency(args.concurrency as usize)
-        .ordered(true);
+    let Some(request) = fan_out(targets, one) else {
+        return Ok(End::Done);
+    };
+    let mut request = request.concurrency(args.concurrency as usize).ordered(true);
     if let Some(checkpoint) = sink.progress.many.clone() {
         request = request.resume(checkpoint);
     }
     match args.format {
         Format::Ndjson => {
             let stream = request.stream_raw();
-            pump_many(stream, &encoder, &tag_of, args.limit, sink).await
+            pump_many(stream, &encoder, tag_of, args.limit, sink).await
         }
         Format::Csv => {
             let stream = request.stream();
-            pump_many(stream, &encoder, &tag_of, args.limit, sink).await
+            pump_many(stream, &encoder, tag_of, args.limit, sink).await
         }
     }
 }
 
-async fn per_person(
+async fn per_person<R: Row + Connection>(
     args: &Args,
-    client: &Client,
-    ids: &[String],
+    requests: Vec<(String, ParticipantsRequest<R>)>,
     encoder: &Encoder,
-    tag_of: &impl Fn(&str) -> Tags,
+    tag_of: &dyn Fn(&str) -> Tags,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
-    let todo: Vec<String> = ids
-        .iter()
-        .filter(|id| !sink.progress.people_done.contains(*id))
-        .cloned()
-        .collect();
-    let mut people = futures::stream::iter(todo.into_iter().map(|id| {
-        let request = with_query_options!(client.webinar_participants(id.clone()), args);
+    let mut people = futures::stream::iter(requests.into_iter().map(|(id, request)| {
         let stream = request.stream();
         async move {
             let people: ZoomResult<Vec<Attendance>> = stream.attendance().try_collect().await;
@@ -562,8 +732,8 @@ fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
     }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));
-    if ids.is_empty() {
-        return Err(Failure::new(USAGE, "no webinar ID given"));
+    if ids.is_empty() && args.meetings.is_empty() {
+        return Err(Failure::new(USAGE, "no webinar or meeting ID given"));
     }
     Ok(ids)
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use base64::Engine;
+use zoom_participants::Redactor;
 
 /// The most characters of one line on standard error.
 const LINE_CAP: usize = 1024;
@@ -17,32 +17,28 @@ pub fn say(line: &str) {
 
 /// `line` as [`say`] writes it.
 pub fn clean(line: &str) -> String {
-    zoom_participants::one_line(&redact_environment(line), LINE_CAP)
+    environment_redactor().clean(line, LINE_CAP)
 }
 
-/// Blanks every credential the environment holds, in every form it is sent in: the library
-/// does so for what it knows, this is the last line of defence for what reaches a person.
-fn redact_environment(text: &str) -> String {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| v.len() >= 4);
-    let mut secrets: Vec<String> = Vec::new();
-    secrets.extend(var("ZOOM_ACCESS_TOKEN"));
-    secrets.extend(var("ZOOM_WEBHOOK_SECRET_TOKEN"));
-    if let Some(secret) = var("ZOOM_CLIENT_SECRET") {
-        if let Ok(id) = std::env::var("ZOOM_CLIENT_ID") {
-            let pair = format!("{id}:{secret}");
-            secrets.push(base64::engine::general_purpose::STANDARD.encode(&pair));
-            secrets.push(pair);
-        }
-        secrets.push(secret);
-    }
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut text = text.to_owned();
-    for secret in secrets {
-        if text.contains(&secret) {
-            text = text.replace(&secret, "[redacted]");
+/// Every credential the environment holds, in every form it is sent in (the library's own
+/// redactor): the library blanks what it knows, this is the last line of defence for what
+/// reaches a person.
+fn environment_redactor() -> Redactor {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut redactor = Redactor::new();
+    for name in [
+        "ZOOM_ACCESS_TOKEN",
+        "ZOOM_CLIENT_SECRET",
+        "ZOOM_WEBHOOK_SECRET_TOKEN",
+    ] {
+        if let Some(secret) = var(name) {
+            redactor = redactor.secret(&secret);
         }
     }
-    text
+    if let (Some(id), Some(secret)) = (var("ZOOM_CLIENT_ID"), var("ZOOM_CLIENT_SECRET")) {
+        redactor = redactor.oauth(&id, &secret);
+    }
+    redactor
 }
 
 /// `text` quoted for a POSIX shell, so that it pastes back as one word; `None` when it
@@ -71,5 +67,26 @@ mod tests {
         assert_eq!(shell_quote("a b;echo x").as_deref(), Some("'a b;echo x'"));
         assert_eq!(shell_quote("it's").as_deref(), Some(r"'it'\''s'"));
         assert_eq!(shell_quote("a\nb"), None);
+    }
+
+    #[test]
+    fn every_form_of_the_environment_secrets_is_blanked() {
+        let redactor = Redactor::new()
+            .secret("tok+en/1=")
+            .oauth("client-id", "s3cret+/=x");
+        use base64::Engine;
+        let pair = "client-id:s3cret+/=x";
+        let forms = [
+            "tok+en/1=".to_owned(),
+            "tok%2Ben%2F1%3D".to_owned(),
+            "s3cret+/=x".to_owned(),
+            "s3cret%2B%2F%3Dx".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(pair),
+            base64::engine::general_purpose::URL_SAFE.encode(pair),
+        ];
+        for form in forms {
+            let line = redactor.clean(&format!("got {form} back"), LINE_CAP);
+            assert_eq!(line, "got [redacted] back", "{form}");
+        }
     }
 }

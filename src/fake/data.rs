@@ -157,3 +157,45 @@ pub(crate) fn participant(seed: u64, index: u64, with_registrant_id: bool) -> Pa
     }
     p
 }
+
+/// Row `index` of a meeting generated from `seed`: the webinar row of the same number as a
+/// meeting has it (no panelists; `in_room_participants`, the people a Zoom Room brought in,
+/// 0 for everyone else). A one-person meeting (`one_person`, Zoom's `pastOne`) is the host
+/// alone, rejoining: row `index` is the host's `index`-th connection.
+///
+/// The row is what a client decoding the served JSON gets (it went through the model once),
+/// so that what the fake serves and what it says it serves cannot drift apart.
+pub(crate) fn meeting_participant(
+    seed: u64,
+    index: u64,
+    with_registrant_id: bool,
+    one_person: bool,
+) -> Participant {
+    let mut p = if one_person {
+        let mut host = participant(seed, 0, with_registrant_id);
+        let later = Duration::minutes(90 * index as i64);
+        host.join_time = host.join_time.map(|t| t + later);
+        host.leave_time = host.leave_time.map(|t| t + later);
+        host.participant_uuid = Some(format!("uuid-{seed:x}-{index:x}"));
+        host.status = Some(Status::InMeeting);
+        host
+    } else {
+        participant(seed, index, with_registrant_id)
+    };
+    if p.role == Some(Role::Panelist) {
+        p.role = Some(Role::Attendee);
+    }
+    p.leave_reason = p
+        .leave_reason
+        .map(|reason| reason.replace("left the webinar", "left the meeting"));
+    let in_room = if !one_person && index % 8 == 6 {
+        3 + index % 5
+    } else {
+        0
+    };
+    p.extra.insert("in_room_participants", json!(in_room));
+    serde_json::to_vec(&p)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(p)
+}

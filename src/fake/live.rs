@@ -12,13 +12,15 @@
 //!
 //! [`FakeZoomBuilder::live_session`]: super::FakeZoomBuilder::live_session
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use super::tokens::{decode_page_token, encode_page_token};
+use super::participants::webinar_id;
+use super::tokens::{decode_page_token, encode_page_token, invalid_token};
 use super::{
     DEFAULT_PAGE_SIZE, FakeZoomBuilder, MAX_PAGE_SIZE, Shared, data, lock, record, zoom_error,
 };
@@ -30,6 +32,15 @@ const DEMO_SNAPSHOTS: u64 = 12;
 const DEMO_PEOPLE: u64 = 48;
 
 impl FakeZoomBuilder {
+    /// Serves a scripted live session under `id` (a webinar or meeting ID or UUID) for
+    /// `type=live`: the n-th walk of the live list sees `snapshots[n]`, page after page;
+    /// after the last one the session is over and the live list answers 404/3001, as
+    /// Zoom's does once a session has ended.
+    pub fn live_session(mut self, id: impl Into<String>, snapshots: Vec<Vec<Participant>>) -> Self {
+        self.live.insert(id.into(), snapshots);
+        self
+    }
+
     /// A ready-made live session under `id` (for `--demo --follow`): 48 generated people
     /// (the host throughout) coming in fours and staying 3 to 6 snapshots, over 12
     /// snapshots; then the session is over.
@@ -65,6 +76,24 @@ pub(super) struct LiveSession {
     pub walks: usize,
 }
 
+/// The scripted sessions as served, none walked yet.
+pub(super) fn sessions(
+    scripts: HashMap<String, Vec<Vec<Participant>>>,
+) -> HashMap<String, LiveSession> {
+    scripts
+        .into_iter()
+        .map(|(id, snapshots)| {
+            (
+                id,
+                LiveSession {
+                    snapshots,
+                    walks: 0,
+                },
+            )
+        })
+        .collect()
+}
+
 /// The router's fallback: a scripted live list if the request is for one, else the
 /// generated webinars.
 pub(super) async fn live_or_participants(
@@ -96,7 +125,7 @@ fn scripted(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response>
         return None;
     }
     let (kind, segment) = live_path(uri.path())?;
-    let id = super::participants::webinar_id(segment)?;
+    let id = webinar_id(segment)?;
     if !lock(&shared.live).contains_key(&id) {
         return None;
     }
@@ -133,22 +162,16 @@ fn scripted(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response>
             .and_then(|(key, offset, _)| Some((walk_of(&key, &id)?, offset)))
         {
             Some(at) => at,
-            None => {
-                return Some(zoom_error(
-                    StatusCode::BAD_REQUEST,
-                    300,
-                    "The next page token is invalid or expired.",
-                ));
-            }
+            None => return Some(invalid_token()),
         },
     };
     let Some(snapshot) = session.snapshots.get(walk) else {
         let message = if kind == "webinar" {
-            "This webinar's detail info is not available or ID is not valid."
+            "This webinar's detail info is not available or ID is not valid.".to_owned()
         } else {
-            "This meeting's detail info is not available or ID is not valid."
+            format!("Meeting does not exist: {id}.")
         };
-        return Some(zoom_error(StatusCode::NOT_FOUND, 3001, message));
+        return Some(zoom_error(StatusCode::NOT_FOUND, 3001, &message));
     };
     let total = snapshot.len() as u64;
     let end = (offset + page_size).min(total);

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::model::{Extra, Participant};
-use crate::rows::Row;
+use crate::row::Decode;
 
 /// What happened to the participant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 use super::event::{EventIdentity, ParticipantEvent};
 use super::verify::{Delivery, Refusal, Verifier};
 use crate::error::{Error, Result};
-use crate::http::lock;
+use crate::lock::lock;
 
 /// Events held for a consumer that has not taken them yet, by default. When they are
 /// all waiting, a new delivery is answered 503 (Zoom retries it later) instead of held:

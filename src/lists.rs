@@ -1,6 +1,8 @@
-//! `GET /metrics/webinars`: the account's webinar instances of a period, on the generic core.
+//! The Dashboard's instance lists of a period (`GET /metrics/webinars`,
+//! `GET /metrics/meetings`): one-month windows on the generic core.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -9,14 +11,12 @@ use futures::stream::{FusedStream, Stream, StreamExt};
 
 use crate::checkpoint::Checkpoint;
 use crate::client::Client;
-use crate::envelope::{RawPage, RawRow};
+use crate::endpoint::{Endpoint, MEETINGS, Query, WEBINARS};
+use crate::envelope::RawRow;
 use crate::error::{Error, Result};
-use crate::http::fetcher;
-use crate::model::{Webinar, WebinarType};
-use crate::paginate::{FromRow, Items, Plan, Start};
-use crate::participants::MAX_PAGE_SIZE;
-use crate::rate_limit::Label;
-use crate::rows::Row;
+use crate::model::{Meeting, MeetingType, Webinar, WebinarType};
+use crate::paginate::{Items, Plan, Start, fetcher};
+use crate::row::Row;
 
 impl Client {
     /// The webinar instances that started between `from` and `to` (UTC days, both
@@ -25,39 +25,114 @@ impl Client {
     /// lost or repeated at a boundary. Its rate-limit label is *Resource-intensive*
     /// ([`ClientBuilder::list_rate_limit`](crate::ClientBuilder::list_rate_limit)).
     pub fn webinars(&self, from: NaiveDate, to: NaiveDate) -> WebinarListRequest {
-        WebinarListRequest {
-            client: self.clone(),
-            from,
-            to,
-            webinar_type: None,
-            page_size: MAX_PAGE_SIZE,
-            resume: None,
+        InstanceListRequest::new(self.clone(), from, to)
+    }
+
+    /// The meeting instances that started between `from` and `to` (UTC days, both
+    /// included), from the Dashboard list (`GET /metrics/meetings`), as
+    /// [`webinars`](Client::webinars) does; the same *Resource-intensive* limit, shared with
+    /// the webinar list. Zoom keeps the last 6 months.
+    pub fn meetings(&self, from: NaiveDate, to: NaiveDate) -> MeetingListRequest {
+        InstanceListRequest::new(self.clone(), from, to)
+    }
+}
+
+/// A row type of a Dashboard instance list, and the list it comes from.
+pub trait Listed: Row {
+    #[doc(hidden)]
+    fn endpoint() -> &'static Endpoint;
+}
+
+impl Listed for Webinar {
+    fn endpoint() -> &'static Endpoint {
+        &WEBINARS
+    }
+}
+
+impl Listed for Meeting {
+    fn endpoint() -> &'static Endpoint {
+        &MEETINGS
+    }
+}
+
+/// A request for the instances of a period; see [`Client::webinars`] and
+/// [`Client::meetings`].
+#[must_use = "a request does nothing until it is streamed"]
+pub struct InstanceListRequest<R> {
+    client: Client,
+    from: NaiveDate,
+    to: NaiveDate,
+    query: Query,
+    resume: Option<Checkpoint>,
+    _rows: PhantomData<fn() -> R>,
+}
+
+/// The webinar list of a period.
+pub type WebinarListRequest = InstanceListRequest<Webinar>;
+/// The meeting list of a period.
+pub type MeetingListRequest = InstanceListRequest<Meeting>;
+
+impl<R> Clone for InstanceListRequest<R> {
+    fn clone(&self) -> Self {
+        InstanceListRequest {
+            client: self.client.clone(),
+            from: self.from,
+            to: self.to,
+            query: self.query.clone(),
+            resume: self.resume.clone(),
+            _rows: PhantomData,
         }
     }
 }
 
-/// A request for the webinar list of a period; see [`Client::webinars`].
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is streamed"]
-pub struct WebinarListRequest {
-    client: Client,
-    from: NaiveDate,
-    to: NaiveDate,
-    webinar_type: Option<WebinarType>,
-    page_size: u32,
-    resume: Option<Checkpoint>,
+impl<R> std::fmt::Debug for InstanceListRequest<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceListRequest")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("query", &self.query)
+            .finish_non_exhaustive()
+    }
 }
 
-impl WebinarListRequest {
+impl InstanceListRequest<Webinar> {
     /// `type=past` (instances that ended) or `type=live`; unset, Zoom lists live ones.
     pub fn webinar_type(mut self, kind: WebinarType) -> Self {
-        self.webinar_type = Some(kind);
+        self.query.kind = Some(kind.as_str());
+        self
+    }
+}
+
+impl InstanceListRequest<Meeting> {
+    /// `type=past`, `type=pastOne` (ended with one participant) or `type=live`; unset,
+    /// Zoom lists live ones.
+    pub fn meeting_type(mut self, kind: MeetingType) -> Self {
+        self.query.kind = Some(kind.as_str());
         self
     }
 
-    /// Webinars per page, 1..=300, default 300; out of range is an error of the first poll.
+    /// Asks Zoom for each meeting's `tracking_fields` (`include_fields=tracking_fields`).
+    pub fn include_tracking_fields(mut self) -> Self {
+        self.query.include = true;
+        self
+    }
+}
+
+impl<R: Listed> InstanceListRequest<R> {
+    fn new(client: Client, from: NaiveDate, to: NaiveDate) -> Self {
+        InstanceListRequest {
+            client,
+            from,
+            to,
+            query: Query::default(),
+            resume: None,
+            _rows: PhantomData,
+        }
+    }
+
+    /// Instances per page, 1..=300, default 300; out of range is an error of the first poll.
     pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
+        self.query.page_size = size;
         self
     }
 
@@ -68,32 +143,48 @@ impl WebinarListRequest {
         self
     }
 
-    /// The webinars one by one. Lazy: nothing is requested before the first poll.
-    pub fn stream(self) -> WebinarListStream {
+    /// The instances one by one. Lazy: nothing is requested before the first poll.
+    pub fn stream(self) -> InstanceListStream<R> {
         self.stream_of()
     }
 
-    /// The webinars as Zoom sent them ([`RawRow`]).
-    pub fn stream_raw(self) -> WebinarListStream<RawRow> {
+    /// The instances as Zoom sent them ([`RawRow`]).
+    pub fn stream_raw(self) -> InstanceListStream<RawRow> {
         self.stream_of()
     }
 
-    fn stream_of<T: FromRow>(self) -> WebinarListStream<T> {
-        WebinarListStream {
+    fn stream_of<T: Row>(self) -> InstanceListStream<T> {
+        InstanceListStream {
             windows: windows(self.from, self.to).into(),
             current: None,
             last: None,
             failed: None,
-            request: self,
+            request: Box::new(Window {
+                client: self.client,
+                from: self.from,
+                to: self.to,
+                query: self.query,
+                resume: self.resume,
+                endpoint: R::endpoint(),
+            }),
         }
     }
+}
 
+/// What a list stream needs of its request, whatever its row type.
+struct Window {
+    client: Client,
+    from: NaiveDate,
+    to: NaiveDate,
+    query: Query,
+    resume: Option<Checkpoint>,
+    endpoint: &'static Endpoint,
+}
+
+impl Window {
     fn request_name(&self, (from, to): (NaiveDate, NaiveDate)) -> String {
-        format!(
-            "webinars from {from} to {to} (type={}, page_size={})",
-            self.webinar_type.map_or("unset", WebinarType::as_str),
-            self.page_size
-        )
+        self.endpoint
+            .request_name(&format!("from {from} to {to}"), &self.query)
     }
 
     fn plan(&self, window: (NaiveDate, NaiveDate), start: Start) -> Plan {
@@ -102,8 +193,8 @@ impl WebinarListRequest {
             fetch: fetcher(
                 &self.client.transport,
                 url,
-                "webinars",
-                Label::ResourceIntensive,
+                self.endpoint.array,
+                self.endpoint.label,
             ),
             request: self.request_name(window),
             start,
@@ -114,30 +205,12 @@ impl WebinarListRequest {
     }
 
     fn url(&self, (from, to): (NaiveDate, NaiveDate)) -> std::result::Result<reqwest::Url, String> {
-        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Err(format!(
-                "page_size {} is outside 1..={MAX_PAGE_SIZE}",
-                self.page_size
-            ));
-        }
         if to < from {
             return Err(format!("the period ends ({to}) before it starts ({from})"));
         }
-        let mut url = self
-            .client
-            .transport
-            .url("/metrics/webinars")
-            .map_err(|e| e.to_string())?;
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(kind) = self.webinar_type {
-                query.append_pair("type", kind.as_str());
-            }
-            query.append_pair("from", &from.to_string());
-            query.append_pair("to", &to.to_string());
-            query.append_pair("page_size", &self.page_size.to_string());
-        }
-        Ok(url)
+        let period = [("from", from.to_string()), ("to", to.to_string())];
+        self.endpoint
+            .first_page(&self.client.transport, None, &self.query, &period)
     }
 }
 
@@ -158,12 +231,12 @@ fn windows(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
     }
 }
 
-/// The webinars of a period, window after window: a `Stream<Item = Result<Webinar>>`
-/// (or of [`RawRow`]s) with the laziness, repeated-token guard, checkpoint and resume of a
-/// participant stream.
+/// The instances of a period, window after window: a `Stream<Item = Result<Webinar>>`
+/// (or of [`Meeting`]s, or [`RawRow`]s) with the laziness, repeated-token guard, checkpoint
+/// and resume of a participant stream.
 #[must_use = "streams do nothing unless polled"]
-pub struct WebinarListStream<T = Webinar> {
-    request: WebinarListRequest,
+pub struct InstanceListStream<T> {
+    request: Box<Window>,
     windows: VecDeque<(NaiveDate, NaiveDate)>,
     current: Option<Items<T>>,
     /// The checkpoint of the last window finished, while no other has started.
@@ -171,9 +244,9 @@ pub struct WebinarListStream<T = Webinar> {
     failed: Option<Error>,
 }
 
-impl<T: FromRow> WebinarListStream<T> {
+impl<T: Row> InstanceListStream<T> {
     /// Where the stream stands, valid between any two items; give it to
-    /// [`WebinarListRequest::resume`].
+    /// [`InstanceListRequest::resume`].
     pub fn checkpoint(&self) -> Checkpoint {
         match (&self.current, &self.last) {
             (Some(items), _) => items.checkpoint(),
@@ -217,7 +290,7 @@ impl<T: FromRow> WebinarListStream<T> {
     }
 }
 
-impl<T: FromRow> Stream for WebinarListStream<T> {
+impl<T: Row> Stream for InstanceListStream<T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -249,25 +322,24 @@ impl<T: FromRow> Stream for WebinarListStream<T> {
     }
 }
 
-impl<T: FromRow> FusedStream for WebinarListStream<T> {
+impl<T: Row> FusedStream for InstanceListStream<T> {
     fn is_terminated(&self) -> bool {
         self.current.is_none() && self.windows.is_empty() && self.failed.is_none()
     }
 }
 
-impl<T> std::fmt::Debug for WebinarListStream<T> {
+impl<T> std::fmt::Debug for InstanceListStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebinarListStream")
+        f.debug_struct("InstanceListStream")
             .field("windows_left", &self.windows.len())
             .finish_non_exhaustive()
     }
 }
 
-impl FromRow for Webinar {
-    fn from_row(page: &RawPage, index: usize) -> Self {
-        Webinar::decode(page.row(index))
-    }
-}
+/// The webinars of a period.
+pub type WebinarListStream<T = Webinar> = InstanceListStream<T>;
+/// The meetings of a period.
+pub type MeetingListStream<T = Meeting> = InstanceListStream<T>;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,196 @@
+//! Every list the crate reads, written down once as data: a path, the array that holds the
+//! rows, a rate-limit label, the query it takes and the name its checkpoints carry. The
+//! core, the checkpoint, the read-ahead and the fan-out take any of them; a new list
+//! endpoint is one more description here and a row type in `model`.
+
+use reqwest::Url;
+
+use crate::encode::instance_segment;
+use crate::http::Transport;
+use crate::rate_limit::Label;
+
+/// Zoom's largest page, and so the default: fewer Heavy calls for the same participants.
+pub const MAX_PAGE_SIZE: u32 = 300;
+
+/// One token-paginated Zoom list.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct Endpoint {
+    /// The path under the base URL; `{id}` stands for the instance's ID or UUID, encoded by
+    /// Zoom's rule.
+    pub(crate) path: &'static str,
+    /// The member of each page that holds the rows.
+    pub(crate) array: &'static str,
+    pub(crate) label: Label,
+    /// What a checkpoint of it says it holds (`participants of webinar`, `webinars`).
+    pub(crate) name: &'static str,
+    /// The instance its `{id}` names (`webinar`, `meeting`), for messages.
+    pub(crate) instance: &'static str,
+    /// The `type` values it takes; empty when it takes no `type`.
+    pub(crate) types: &'static [&'static str],
+    /// The `include_fields` value it takes, if any.
+    pub(crate) include_field: Option<&'static str>,
+}
+
+/// `GET /metrics/webinars/{webinarId}/participants` (Dashboard).
+pub(crate) const WEBINAR_PARTICIPANTS: Endpoint = Endpoint {
+    path: "/metrics/webinars/{id}/participants",
+    array: "participants",
+    label: Label::Heavy,
+    name: "participants of webinar",
+    instance: "webinar",
+    types: &["live", "past"],
+    include_field: Some("registrant_id"),
+};
+
+/// `GET /metrics/meetings/{meetingId}/participants` (Dashboard).
+pub(crate) const MEETING_PARTICIPANTS: Endpoint = Endpoint {
+    path: "/metrics/meetings/{id}/participants",
+    array: "participants",
+    label: Label::Heavy,
+    name: "participants of meeting",
+    instance: "meeting",
+    types: &["live", "past", "pastOne"],
+    include_field: Some("registrant_id"),
+};
+
+/// `GET /report/webinars/{webinarId}/participants` (Report API).
+pub(crate) const REPORT_WEBINAR_PARTICIPANTS: Endpoint = Endpoint {
+    path: "/report/webinars/{id}/participants",
+    array: "participants",
+    label: Label::Heavy,
+    name: "report participants of webinar",
+    instance: "webinar",
+    types: &[],
+    include_field: Some("registrant_id"),
+};
+
+/// `GET /report/meetings/{meetingId}/participants` (Report API).
+pub(crate) const REPORT_MEETING_PARTICIPANTS: Endpoint = Endpoint {
+    path: "/report/meetings/{id}/participants",
+    array: "participants",
+    label: Label::Heavy,
+    name: "report participants of meeting",
+    instance: "meeting",
+    types: &[],
+    include_field: Some("registrant_id"),
+};
+
+/// `GET /metrics/webinars` (Dashboard): the webinar instances of a period.
+pub(crate) const WEBINARS: Endpoint = Endpoint {
+    path: "/metrics/webinars",
+    array: "webinars",
+    label: Label::ResourceIntensive,
+    name: "webinars",
+    instance: "webinar",
+    types: &["live", "past"],
+    include_field: None,
+};
+
+/// `GET /metrics/meetings` (Dashboard): the meeting instances of a period.
+pub(crate) const MEETINGS: Endpoint = Endpoint {
+    path: "/metrics/meetings",
+    array: "meetings",
+    label: Label::ResourceIntensive,
+    name: "meetings",
+    instance: "meeting",
+    types: &["live", "past", "pastOne"],
+    include_field: Some("tracking_fields"),
+};
+
+/// The query of one list request, shared by one instance and many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Query {
+    /// `type`, as Zoom writes it; `None`: not sent (Zoom's default, live).
+    pub kind: Option<&'static str>,
+    pub page_size: u32,
+    /// Whether to send the endpoint's `include_fields`.
+    pub include: bool,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            kind: None,
+            page_size: MAX_PAGE_SIZE,
+            include: false,
+        }
+    }
+}
+
+impl Endpoint {
+    /// The URL of the first page for instance `id` (`None` for a list without one), with
+    /// `query` and then `extra` pairs, or why it cannot be sent.
+    pub(crate) fn first_page(
+        &self,
+        transport: &Transport,
+        id: Option<&str>,
+        query: &Query,
+        extra: &[(&str, String)],
+    ) -> Result<Url, String> {
+        if !(1..=MAX_PAGE_SIZE).contains(&query.page_size) {
+            return Err(format!(
+                "page_size {} is outside 1..={MAX_PAGE_SIZE}",
+                query.page_size
+            ));
+        }
+        if let Some(kind) = query.kind
+            && !self.types.contains(&kind)
+        {
+            return Err(match self.types {
+                [] => format!("{} takes no type (type={kind} was asked for)", self.name),
+                types => format!(
+                    "{} takes type {} (type={kind} was asked for)",
+                    self.name,
+                    types.join(" or ")
+                ),
+            });
+        }
+        if query.include && self.include_field.is_none() {
+            return Err(format!("{} takes no include_fields", self.name));
+        }
+        let path = match id {
+            Some(id) => self
+                .path
+                .replace("{id}", &instance_segment(id, self.instance)?),
+            None => self.path.to_owned(),
+        };
+        let mut url = transport.url(&path).map_err(|e| e.to_string())?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(kind) = query.kind {
+                pairs.append_pair("type", kind);
+            }
+            for (key, value) in extra {
+                pairs.append_pair(key, value);
+            }
+            pairs.append_pair("page_size", &query.page_size.to_string());
+            if let (true, Some(field)) = (query.include, self.include_field) {
+                pairs.append_pair("include_fields", field);
+            }
+        }
+        Ok(url)
+    }
+
+    /// The name a checkpoint of this list carries: everything that decides which rows come
+    /// on which page. For webinar participants it is the name earlier versions wrote, so
+    /// their checkpoints still resume.
+    pub(crate) fn request_name(&self, subject: &str, query: &Query) -> String {
+        let include = match (query.include, self.include_field) {
+            (true, Some(field)) => format!(", include_fields={field}"),
+            _ => String::new(),
+        };
+        let kind = query.kind.unwrap_or("unset");
+        if self.types.is_empty() {
+            format!(
+                "{} {subject} (page_size={}{include})",
+                self.name, query.page_size
+            )
+        } else {
+            format!(
+                "{} {subject} (type={kind}, page_size={}{include})",
+                self.name, query.page_size
+            )
+        }
+    }
+}
