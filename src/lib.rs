@@ -55,6 +55,7 @@ mod error;
 pub mod fake;
 mod fanout;
 mod field;
+mod follow;
 mod http;
 mod json;
 mod lists;
@@ -68,6 +69,7 @@ mod request;
 mod retry;
 mod row;
 mod secret;
+pub mod webhook;
 
 pub use attendance::{Attendance, Connection, PersonKey, attendance};
 pub use checkpoint::Checkpoint;
@@ -76,6 +78,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
 pub use fanout::{WebinarsRequest, WebinarsStream};
+pub use follow::{FollowStream, MIN_POLL_INTERVAL};
 pub use lists::{
     InstanceListRequest, InstanceListStream, Listed, MeetingListRequest, MeetingListStream,
     WebinarListRequest, WebinarListStream,

@@ -54,6 +54,13 @@ pub struct One {
     pub(crate) start: Start,
 }
 
+impl One {
+    /// Which endpoint and instance.
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+}
+
 /// A request for participants: of one webinar or meeting ([`stream`](ParticipantsRequest::stream)
 /// runs it), or of many ([`WebinarsRequest`](crate::WebinarsRequest), the same builder
 /// with a fan-out). `R` is the row type: [`Participant`] for the Dashboard,

@@ -4,6 +4,8 @@ mod args;
 mod cells;
 mod display;
 mod durable;
+mod event_log;
+mod listen;
 mod output;
 mod pump;
 mod run;
@@ -97,6 +99,10 @@ pub async fn run() -> u8 {
 
 async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Result<(), Failure> {
     check_usage(&args)?;
+    listen::check_usage(&args)?;
+    if let Some(addr) = &args.listen {
+        return listen::listen(&args, addr, notify).await;
+    }
     let mut demo = None;
     let client = if args.demo {
         let size = args.demo_participants.unwrap_or(10_000);
@@ -106,6 +112,9 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
             .one_person_meeting(DEMO_ONE_PERSON_MEETING);
         if args.from.is_some() {
             zoom = zoom.demo_period();
+        }
+        if args.follow {
+            zoom = zoom.demo_live_session(DEMO_WEBINAR);
         }
         let zoom = zoom
             .start()
@@ -120,7 +129,11 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     } else {
         real_client(&args)?
     };
-    let result = run::export(&args, &client, notify).await;
+    let result = if args.follow {
+        listen::follow(&args, &client, notify).await
+    } else {
+        run::export(&args, &client, notify).await
+    };
     drop(demo);
     result
 }

@@ -9,8 +9,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::{
-    Catalog, FakeMeeting, FakeWebinar, FakeZoom, FakeZoomBuilder, Rows, Shared, list, participants,
-    tokens,
+    Catalog, FakeMeeting, FakeWebinar, FakeZoom, FakeZoomBuilder, Rows, Shared, list, live, tokens,
 };
 
 impl FakeZoom {
@@ -30,6 +29,7 @@ impl FakeZoom {
             listed: Vec::new(),
             listed_meetings: Vec::new(),
             list_rate_limit: None,
+            live: HashMap::new(),
         }
     }
 }
@@ -182,6 +182,7 @@ impl FakeZoomBuilder {
             listed_meetings: std::mem::take(&mut self.listed_meetings),
             seed: self.seed,
         };
+        let live = live::sessions(std::mem::take(&mut self.live));
         let shared = Arc::new(Shared {
             config: self,
             catalog: Mutex::new(catalog),
@@ -195,12 +196,13 @@ impl FakeZoomBuilder {
             token_requests: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
             page_cache,
+            live: Mutex::new(live),
         });
         let app = Router::new()
             .route("/oauth/token", post(tokens::issue_token))
             .route("/v2/metrics/webinars", get(list::webinars))
             .route("/v2/metrics/meetings", get(list::meetings))
-            .fallback(participants::participants)
+            .fallback(live::live_or_participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -34,6 +34,9 @@
 //! - page tokens bound to the endpoint and query that issued them: another endpoint, another
 //!   ID, `type`, `include_fields` or list window refuses them with 400/300 "The next page
 //!   token is invalid or expired.";
+//! - scripted live sessions ([`FakeZoomBuilder::live_session`]): `type=live` lists of
+//!   webinars or meetings that change from one walk to the next and end with 404/3001, as
+//!   Zoom's do when the session is over (what `ParticipantsRequest::follow` is tested on);
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
 //! - gzip of participants pages when the client asks for it;
@@ -75,6 +78,7 @@ mod data;
 mod expected;
 mod instances;
 mod list;
+mod live;
 mod meetings;
 mod participants;
 mod report;
@@ -94,6 +98,8 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::model::Participant;
 
 /// Zoom's largest page.
 const MAX_PAGE_SIZE: u64 = 300;
@@ -200,6 +206,8 @@ pub struct FakeZoomBuilder {
     listed: Vec<FakeWebinar>,
     listed_meetings: Vec<FakeMeeting>,
     list_rate_limit: Option<u32>,
+    /// Scripted live sessions by ID (see [`FakeZoomBuilder::live_session`]).
+    live: HashMap<String, Vec<Vec<Participant>>>,
 }
 
 /// A running fake Zoom; stops when dropped.
@@ -233,6 +241,8 @@ struct Shared {
     /// Rendered pages by (endpoint, ID, start, end, registrant IDs, seed), when caching is
     /// on.
     page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
+    /// Scripted live sessions by ID, with how many walks each has served.
+    live: Mutex<HashMap<String, live::LiveSession>>,
 }
 
 /// (endpoint, ID, start, end, registrant IDs, seed).

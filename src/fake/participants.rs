@@ -23,7 +23,7 @@ use crate::model::Participant;
 
 /// The webinar or meeting ID from the raw path segment, by Zoom's rule: decoded once, and once more
 /// when the result is itself an encoded UUID that starts with `/` or contains `//`.
-fn webinar_id(segment: &str) -> Option<String> {
+pub(super) fn webinar_id(segment: &str) -> Option<String> {
     let decode = |s: &str| percent_decode(s);
     let once = decode(segment)?;
     if once.starts_with('/') || once.contains("//") {
