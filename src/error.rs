@@ -140,6 +140,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// A webhook delivery was refused by [`webhook::Verifier`](crate::webhook::Verifier);
+    /// [`Refusal::http_status`](crate::webhook::Refusal::http_status) says what to answer.
+    #[error("webhook delivery refused: {0}")]
+    Webhook(crate::webhook::Refusal),
+
     /// An error of one webinar in a fan-out over many; the others go on.
     #[error("webinar {webinar_id}: {source}")]
     Webinar {

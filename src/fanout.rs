@@ -1,14 +1,13 @@
 //! Many instances at once (webinars, meetings, or both): each one's pages in order,
 //! several in flight, with a checkpoint per instance.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::stream::{FusedStream, Stream, StreamExt};
-use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, WebinarsCheckpoint};
 use crate::client::Client;
 use crate::endpoint::{
     Endpoint, MEETING_PARTICIPANTS, REPORT_MEETING_PARTICIPANTS, REPORT_WEBINAR_PARTICIPANTS,
@@ -18,7 +17,8 @@ use crate::envelope::RawRow;
 use crate::error::Result;
 use crate::model::{Participant, ReportParticipant};
 use crate::paginate::Start;
-use crate::participants::{ParticipantStream, ParticipantsRequest, Target};
+use crate::participants::ParticipantStream;
+use crate::request::{Many, ParticipantsRequest, Target};
 use crate::row::Row;
 
 impl Client {
@@ -83,49 +83,6 @@ impl Client {
 /// instances at a time, all under the client's one rate limit. An ID given twice is
 /// streamed once.
 pub type WebinarsRequest<R = Participant> = ParticipantsRequest<R, Many>;
-
-/// The instances of a fan-out and how they are streamed.
-#[derive(Debug, Clone)]
-#[doc(hidden)]
-pub struct Many {
-    targets: Vec<Target>,
-    concurrency: usize,
-    pub(crate) resume: Option<WebinarsCheckpoint>,
-    ordered: bool,
-}
-
-impl Many {
-    pub(crate) fn new(mut targets: Vec<Target>) -> Self {
-        let mut seen = HashSet::new();
-        targets.retain(|t| seen.insert(t.id.clone()));
-        Many {
-            targets,
-            concurrency: 4,
-            resume: None,
-            ordered: false,
-        }
-    }
-}
-
-/// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
-/// ones included, so that they are not requested again). Webinars not started yet have
-/// none and start from their first page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebinarsCheckpoint {
-    webinars: BTreeMap<String, Checkpoint>,
-}
-
-impl WebinarsCheckpoint {
-    /// The checkpoint of one webinar, if it was started.
-    pub fn get(&self, webinar_id: &str) -> Option<&Checkpoint> {
-        self.webinars.get(webinar_id)
-    }
-
-    /// Every started webinar with its checkpoint.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Checkpoint)> {
-        self.webinars.iter().map(|(id, c)| (id.as_str(), c))
-    }
-}
 
 impl<R: Row> ParticipantsRequest<R, Many> {
     /// How many webinars are streamed at once (at least 1), default 4.

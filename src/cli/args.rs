@@ -24,6 +24,8 @@ Examples:
   zoom-participants --from 2026-01-01 --to 2026-03-31 --meetings --output q1-meetings.ndjson
   zoom-participants --meeting 85746065432 --type pastOne
   zoom-participants --source report --webinar 95204914252 --format csv   # Pro plans
+  ZOOM_WEBHOOK_SECRET_TOKEN=... zoom-participants --listen 127.0.0.1:8080 --output live.ndjson
+  zoom-participants --webinar 95204914252 --follow --type live --poll-interval 10
 
 Exit codes:
   0    success (also when the reader closes the pipe early)
@@ -43,7 +45,7 @@ On stdout, a failure or signal prints the shell-quoted --resume-from that contin
 /// Stream the participants of a Zoom webinar as NDJSON or CSV.
 #[derive(Debug, Parser)]
 #[command(version, about = "Stream the participants of a Zoom webinar as NDJSON or CSV.", after_help = AFTER_HELP)]
-#[command(group(ArgGroup::new("instances").required(true).multiple(true).args(["webinars", "webinars_from", "meetings", "demo", "from"])))]
+#[command(group(ArgGroup::new("instances").required(true).multiple(true).args(["webinars", "webinars_from", "meetings", "demo", "from", "listen"])))]
 pub struct Args {
     /// Webinar ID or UUID, raw (repeatable).
     #[arg(long = "webinar", value_name = "ID")]
@@ -159,9 +161,26 @@ pub struct Args {
     pub concurrency: u64,
 
     /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
-    /// (with --from/--to: a generated quarter of webinars, 2026-01-01..2026-03-31).
-    #[arg(long, conflicts_with_all = ["webinars", "webinars_from", "meetings"])]
+    /// (with --from/--to: a generated quarter of webinars and meetings,
+    /// 2026-01-01..2026-03-31; with --meeting 85746065432: the demo meeting, and
+    /// 85746065433 is a one-person meeting for --type pastOne).
+    #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
     pub demo: bool,
+
+    /// Receive Zoom's participant webhooks on ADDR (host:port) and write one NDJSON line
+    /// per event; the app's secret token comes from ZOOM_WEBHOOK_SECRET_TOKEN.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["webinars", "webinars_from", "meetings", "demo", "from", "follow"])]
+    pub listen: Option<String>,
+
+    /// With one --webinar or --meeting (or --demo) and --type live: poll the live list and
+    /// write joins and leaves as NDJSON until the session ends.
+    #[arg(long, conflicts_with_all = ["webinars_from", "from", "per_person", "limit", "resume_from"])]
+    pub follow: bool,
+
+    /// With --follow: seconds between snapshots (1..=3600); each costs one Heavy request
+    /// per 300 people in the session.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "follow", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub poll_interval: u64,
 
     /// How many participants the demo webinar has (1..=10,000,000; default 10,000).
     #[arg(long, value_name = "N", requires = "demo", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]

@@ -4,6 +4,8 @@ mod args;
 mod cells;
 mod display;
 mod durable;
+mod event_log;
+mod listen;
 mod output;
 mod pump;
 mod run;
@@ -23,6 +25,10 @@ pub use text::say;
 
 /// The demo webinar's ID.
 const DEMO_WEBINAR: &str = "95204914252";
+/// The demo meeting's ID (`--demo --meeting 85746065432`).
+const DEMO_MEETING: &str = "85746065432";
+/// The demo's one-person meeting (`--demo --meeting 85746065433 --type pastOne`).
+const DEMO_ONE_PERSON_MEETING: &str = "85746065433";
 
 /// A failure: the exit code and the one line that explains it.
 pub struct Failure {
@@ -93,12 +99,22 @@ pub async fn run() -> u8 {
 
 async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Result<(), Failure> {
     check_usage(&args)?;
+    listen::check_usage(&args)?;
+    if let Some(addr) = &args.listen {
+        return listen::listen(&args, addr, notify).await;
+    }
     let mut demo = None;
     let client = if args.demo {
-        let mut zoom =
-            FakeZoom::builder().webinar(DEMO_WEBINAR, args.demo_participants.unwrap_or(10_000));
+        let size = args.demo_participants.unwrap_or(10_000);
+        let mut zoom = FakeZoom::builder()
+            .webinar(DEMO_WEBINAR, size)
+            .meeting(DEMO_MEETING, size)
+            .one_person_meeting(DEMO_ONE_PERSON_MEETING);
         if args.from.is_some() {
             zoom = zoom.demo_period();
+        }
+        if args.follow {
+            zoom = zoom.demo_live_session(DEMO_WEBINAR);
         }
         let zoom = zoom
             .start()
@@ -113,7 +129,11 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     } else {
         real_client(&args)?
     };
-    let result = run::export(&args, &client, notify).await;
+    let result = if args.follow {
+        listen::follow(&args, &client, notify).await
+    } else {
+        run::export(&args, &client, notify).await
+    };
     drop(demo);
     result
 }
@@ -170,7 +190,7 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         && (!args.webinars.is_empty()
             || args.webinars_from.is_some()
             || (args.from.is_some() && !period_of_meetings)
-            || (args.demo && args.from.is_none()))
+            || (args.demo && args.from.is_none() && args.meetings.is_empty()))
     {
         return usage(
             "--type pastOne is for meetings only (--meeting, or --meetings with --from/--to)",
@@ -184,6 +204,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         }
         if args.webinar_type.is_some() {
             return usage("--source report takes no --type (the Report API lists past sessions)");
+        }
+        if !args.role.is_empty() {
+            return usage("--source report takes no --role (the Report API's rows have no role)");
         }
     }
     if let Some(id) = args.meetings.iter().find(|id| args.webinars.contains(id)) {

@@ -14,7 +14,7 @@ use zoom_participants::{
     WebinarsCheckpoint, WebinarsRequest,
 };
 
-use super::args::{Args, Format, SourceArg};
+use super::args::{Args, Format, SourceArg, TypeArg};
 use super::display::{progress_display, summary};
 use super::durable::{OpenError, Opened, Output, Target};
 use super::output::{Encoder, Tags};
@@ -336,15 +336,20 @@ async fn run(
                 .page_size(args.page_size);
             return list::<Webinar>(args, request, sink).await;
         }
+        // `--type pastOne` is the one-person meetings of the period: Zoom lists them apart.
+        let listed = match args.webinar_type {
+            Some(TypeArg::PastOne) => MeetingType::PastOne,
+            _ => MeetingType::Past,
+        };
         if args.list_meetings {
             let request = client
                 .meetings(from, to)
-                .meeting_type(MeetingType::Past)
+                .meeting_type(listed)
                 .page_size(args.page_size);
             return list::<Meeting>(args, request, sink).await;
         }
         if sink.progress.instances.is_none()
-            && let Some(end) = list_instances(client, kind, from, to, sink).await?
+            && let Some(end) = list_instances(client, kind, listed, from, to, sink).await?
         {
             return Ok(end);
         }
@@ -515,6 +520,7 @@ fn header(encoder: &Encoder, sink: &mut Sink<'_>) -> Result<(), Failure> {
 async fn list_instances(
     client: &Client,
     kind: Kind,
+    meeting_type: MeetingType,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
     sink: &mut Sink<'_>,
@@ -529,7 +535,7 @@ async fn list_instances(
                 .stream_raw()
         }
         Kind::Meeting => {
-            let request = client.meetings(from, to).meeting_type(MeetingType::Past);
+            let request = client.meetings(from, to).meeting_type(meeting_type);
             saved
                 .map_or(request.clone(), |c| request.resume(c))
                 .stream_raw()
@@ -712,7 +718,7 @@ async fn per_person<R: Row + Connection>(
 }
 
 fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
-    if args.demo && args.from.is_none() {
+    if args.demo && args.from.is_none() && args.meetings.is_empty() {
         return Ok(vec![DEMO_WEBINAR.to_owned()]);
     }
     if args.from.is_some() {
@@ -729,6 +735,12 @@ fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_owned),
         );
+    }
+    if let Some(id) = args.meetings.iter().find(|id| ids.contains(id)) {
+        return Err(Failure::new(
+            USAGE,
+            format!("{id:?} is given both as a webinar and as --meeting; give it once"),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));

@@ -1,39 +1,60 @@
 //! A fake Zoom on 127.0.0.1, for demos, tests and benchmarks (feature `fake`).
 //!
-//! It serves generated webinars the way Zoom's Dashboard endpoint does, and is meant to be
-//! read as documentation of that behaviour:
+//! It serves generated webinars and meetings the way Zoom's Dashboard and Report APIs do,
+//! and is meant to be read as documentation of that behaviour:
 //!
 //! - `GET /v2/metrics/webinars/{id}/participants`: `page_size` (default 30, capped at 300),
 //!   opaque `next_page_token`s that expire (15 minutes by default) with Zoom's 400/300,
-//!   `include_fields=registrant_id`, 404/3001 for an unknown webinar, and the path rule:
-//!   a UUID that starts with `/` or contains `//` must arrive double-encoded;
-//! - `GET /v2/metrics/webinars`: the Dashboard webinar list of the instances given to
-//!   [`FakeZoomBuilder::listed_webinar`] (or the ready-made [`FakeZoomBuilder::demo_period`]),
-//!   with every property of Zoom's list schema: required `from`/`to` covering at most one
+//!   `include_fields=registrant_id`, `type` `live` (default) or `past`, 404/3001 for an
+//!   unknown webinar, and the path rule: a UUID that starts with `/` or contains `//` must
+//!   arrive double-encoded;
+//! - `GET /v2/metrics/meetings/{id}/participants`: the same for meetings, each row with
+//!   `in_room_participants` too; `type` is `live` (default), `past` or `pastOne`. A
+//!   one-person meeting ([`FakeZoomBuilder::one_person_meeting`]) is served only with
+//!   `type=pastOne`, any other meeting only without it (else 404/3001 "Meeting does not
+//!   exist: {id}."); `include_fields=registrant_id` is ignored with `type=live`, as Zoom
+//!   documents;
+//! - `GET /v2/report/webinars/{id}/participants` and `GET /v2/report/meetings/{id}/participants`:
+//!   the Report API's rows (`name`, `user_email`, `duration` in seconds, `failover`, …; see
+//!   [`ReportKind`]) for the same webinars and meetings, row for row the Dashboard's (same
+//!   people, same join and leave times); no `type`; 404/3001 "{Webinar|Meeting} {id} not
+//!   found or has expired." for an unknown ID and, for meetings, a one-person one;
+//! - `GET /v2/metrics/webinars` and `GET /v2/metrics/meetings`: the Dashboard lists of the
+//!   instances given to [`FakeZoomBuilder::listed_webinar`] and
+//!   [`FakeZoomBuilder::listed_meeting`] (or the ready-made [`FakeZoomBuilder::demo_period`]),
+//!   with every property of Zoom's list schemas: required `from`/`to` covering at most one
 //!   calendar month (`to <= from + 1 month`, else 400/300 "The date range is invalid."),
-//!   instances listed by the UTC date of their start, `type=past` for those that have ended,
-//!   the same page sizes and expiring tokens as the participants, and an optional
-//!   per-minute limit ([`FakeZoomBuilder::list_rate_limit_per_minute`]) answered with a
-//!   *Resource-intensive* 429 and `Retry-After`;
-//! - `GET /v2/metrics/meetings` and `GET /v2/metrics/meetings/{id}/participants`: the same
-//!   for the meetings given to [`FakeZoomBuilder::listed_meeting`], `type=pastOne` listing
-//!   those that ended with one participant and `type=past` the others,
-//!   `include_fields=tracking_fields` adding their tracking fields;
+//!   instances listed by the UTC date of their start, `type=past` for those that have ended
+//!   (`type=pastOne` for one-person meetings), `include_fields=tracking_fields` for
+//!   meetings, the same page sizes and expiring tokens as the participants, and an optional
+//!   per-minute limit shared by both lists ([`FakeZoomBuilder::list_rate_limit_per_minute`])
+//!   answered with a *Resource-intensive* 429 and `Retry-After`;
+//! - a meeting or webinar number that was not given rows of its own serves its latest
+//!   listed instance, as Zoom's numbers do;
+//! - page tokens bound to the endpoint and query that issued them: another endpoint, another
+//!   ID, `type`, `include_fields` or list window refuses them with 400/300 "The next page
+//!   token is invalid or expired.";
+//! - scripted live sessions ([`FakeZoomBuilder::live_session`]): `type=live` lists of
+//!   webinars or meetings that change from one walk to the next and end with 404/3001, as
+//!   Zoom's do when the session is over (what `ParticipantsRequest::follow` is tested on);
 //! - bearer tokens checked, with Zoom's 401/124 for a wrong or expired one;
 //! - `POST /oauth/token`: Server-to-Server OAuth (`grant_type=account_credentials`);
 //! - gzip of participants pages when the client asks for it;
-//! - switches for latency and scripted [`Fault`]s: the next participants request
-//!   ([`FakeZoom::push_fault`]), the n-th request of one webinar
-//!   ([`FakeZoom::push_fault_for`]) or of the list ([`FakeZoom::push_list_fault`]);
+//! - switches for latency and scripted [`Fault`]s (both for the four participants
+//!   endpoints only, whichever comes next);
 //! - what is served can change while it runs ([`FakeZoom::set_webinar`],
-//!   [`FakeZoom::set_seed`]), so a test can change a webinar between two runs.
+//!   [`FakeZoom::set_meeting`], [`FakeZoom::set_seed`]), so a test can change an instance
+//!   between two runs.
 //!
-//! Requests are recorded: participants requests in [`FakeZoom::requests`], webinar-list
-//! requests in [`FakeZoom::list_requests`].
+//! Requests are recorded: requests to the four participants endpoints in
+//! [`FakeZoom::requests`], requests to both Dashboard lists in [`FakeZoom::list_requests`]
+//! (the lists share one rate limit; a [`RecordedRequest::path`] tells them apart).
 //!
-//! The code is split by concern: `participants` (pages, path rule, faults), `list` (the
-//! webinar list and its rate limit), `tokens` (page tokens and OAuth), `data` (generated
-//! rows).
+//! The code is split by concern: `builder` (configuration), `participants` (pages of the
+//! four participants endpoints, path rule, faults), `list` (both lists and their rate
+//! limit), `webinars` and `meetings` (listed instances and the demo quarters), `report` (Report
+//! API rows), `expected` (what a test should receive), `tokens` (page tokens and OAuth),
+//! `data` (generated rows).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -52,12 +73,21 @@
 //! # }
 //! ```
 
+mod builder;
 mod data;
+mod expected;
+mod instances;
 mod list;
+mod live;
+mod meetings;
 mod participants;
+mod report;
 mod tokens;
+mod webinars;
 
-pub use list::FakeWebinar;
+pub use meetings::FakeMeeting;
+pub use report::ReportKind;
+pub use webinars::FakeWebinar;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -65,11 +95,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use chrono::{NaiveDate, Utc};
 use serde_json::json;
 
 use crate::model::Participant;
@@ -79,7 +106,8 @@ const MAX_PAGE_SIZE: u64 = 300;
 /// Zoom's page size when none is asked for.
 const DEFAULT_PAGE_SIZE: u64 = 30;
 
-/// A failure the fake serves instead of the next participants page.
+/// A failure the fake serves instead of the next participants page (of any of the four
+/// participants endpoints).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -166,6 +194,7 @@ impl RecordedRequest {
 #[must_use]
 pub struct FakeZoomBuilder {
     webinars: HashMap<String, u64>,
+    meetings: HashMap<String, Rows>,
     seed: u64,
     access_token: String,
     oauth: Option<(String, String, String)>,
@@ -175,161 +204,10 @@ pub struct FakeZoomBuilder {
     gzip: bool,
     cache_pages: bool,
     listed: Vec<FakeWebinar>,
-    meetings: Vec<FakeWebinar>,
+    listed_meetings: Vec<FakeMeeting>,
     list_rate_limit: Option<u32>,
-}
-
-impl FakeZoomBuilder {
-    /// Keeps every rendered page in memory and serves it again from there (default off):
-    /// for benchmarks that measure the client, not the fake's generator.
-    pub fn cache_pages(mut self, cache: bool) -> Self {
-        self.cache_pages = cache;
-        self
-    }
-
-    /// Serves a webinar of `participants` generated rows under `id` (its raw ID or UUID).
-    pub fn webinar(mut self, id: impl Into<String>, participants: u64) -> Self {
-        self.webinars.insert(id.into(), participants);
-        self
-    }
-
-    /// Lists `webinar` in the Dashboard webinar list (`GET /v2/metrics/webinars`) and serves
-    /// `webinar.participants` generated rows under its UUID, so that
-    /// `GET /v2/metrics/webinars/{uuid}/participants` works (double-encoding rule included).
-    /// A second webinar with the same UUID replaces the first.
-    pub fn listed_webinar(mut self, webinar: FakeWebinar) -> Self {
-        self.webinars
-            .insert(webinar.uuid.clone(), webinar.participants);
-        self.listed.retain(|w| w.uuid != webinar.uuid);
-        self.listed.push(webinar);
-        self
-    }
-
-    /// Lists `meeting` in the Dashboard meeting list (`GET /v2/metrics/meetings`: with
-    /// `type=pastOne` when it has one participant, `type=past` otherwise, once ended) and
-    /// serves its `participants` generated rows at
-    /// `GET /v2/metrics/meetings/{uuid}/participants`. A [`FakeWebinar`] describes a meeting
-    /// instance as well. A second meeting with the same UUID replaces the first.
-    pub fn listed_meeting(mut self, meeting: FakeWebinar) -> Self {
-        self.meetings.retain(|m| m.uuid != meeting.uuid);
-        self.meetings.push(meeting);
-        self
-    }
-
-    /// Lists a ready-made quarter, 2026-01-01 to 2026-03-31 (see [`FakeWebinar::demo_period`]):
-    /// recurring webinars (one `id`, several UUIDs), UUIDs that start with `/` or contain
-    /// `//`, instances exactly on month boundaries, and one instance just before and one just
-    /// after the quarter.
-    pub fn demo_period(self) -> Self {
-        FakeWebinar::demo_period()
-            .into_iter()
-            .fold(self, Self::listed_webinar)
-    }
-
-    /// Makes the webinar list refuse more than `requests` requests in any sliding 60-second
-    /// window, as Zoom's *Resource-intensive* label does, with a 429 whose `Retry-After`
-    /// says in how many seconds the window frees a slot (default: no limit). Refused
-    /// requests do not take a slot.
-    pub fn list_rate_limit_per_minute(mut self, requests: u32) -> Self {
-        self.list_rate_limit = Some(requests);
-        self
-    }
-
-    /// The seed of the generated participants (default 42).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// The fixed access token the fake accepts (default `fake-zoom-access-token`).
-    pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.access_token = token.into();
-        self
-    }
-
-    /// Accepts Server-to-Server OAuth with these credentials at `/oauth/token`.
-    pub fn oauth_credentials(
-        mut self,
-        account_id: impl Into<String>,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.oauth = Some((account_id.into(), client_id.into(), client_secret.into()));
-        self
-    }
-
-    /// The `expires_in` of issued OAuth tokens, in seconds (default 3600).
-    pub fn oauth_expires_in(mut self, seconds: u64) -> Self {
-        self.oauth_expires_in = seconds;
-        self
-    }
-
-    /// How long a `next_page_token` lives (default 15 minutes, as Zoom's).
-    pub fn page_token_ttl(mut self, ttl: Duration) -> Self {
-        self.page_token_ttl = ttl;
-        self
-    }
-
-    /// A delay before every participants page.
-    pub fn latency(mut self, latency: Duration) -> Self {
-        self.latency = latency;
-        self
-    }
-
-    /// Whether to gzip bodies for clients that accept it (default true).
-    pub fn gzip(mut self, gzip: bool) -> Self {
-        self.gzip = gzip;
-        self
-    }
-
-    /// Binds 127.0.0.1 on a free port and starts serving on the current tokio runtime.
-    pub async fn start(mut self) -> std::io::Result<FakeZoom> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let page_cache = self.cache_pages.then(Mutex::default);
-        // What may change at runtime moves to the catalog, so nothing reads a stale copy.
-        let catalog = Catalog {
-            webinars: std::mem::take(&mut self.webinars),
-            listed: std::mem::take(&mut self.listed),
-            meetings: std::mem::take(&mut self.meetings),
-            seed: self.seed,
-        };
-        let shared = Arc::new(Shared {
-            config: self,
-            catalog: Mutex::new(catalog),
-            list_requests: Mutex::default(),
-            list_window: Mutex::default(),
-            started: Instant::now(),
-            faults: Mutex::default(),
-            targeted: Mutex::default(),
-            requests: Mutex::default(),
-            issued: Mutex::default(),
-            token_requests: AtomicU64::new(0),
-            bytes_sent: AtomicU64::new(0),
-            page_cache,
-        });
-        let app = Router::new()
-            .route("/oauth/token", post(tokens::issue_token))
-            .route("/v2/metrics/webinars", get(list::list))
-            .route("/v2/metrics/meetings", get(list::list_meetings))
-            .fallback(participants::participants)
-            .with_state(shared.clone());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(%err, "fake Zoom stopped");
-            }
-        });
-        Ok(FakeZoom {
-            addr,
-            shared,
-            stop: Some(stop),
-            task,
-        })
-    }
+    /// Scripted live sessions by ID (see [`FakeZoomBuilder::live_session`]).
+    live: HashMap<String, Vec<Vec<Participant>>>,
 }
 
 /// A running fake Zoom; stops when dropped.
@@ -343,15 +221,16 @@ pub struct FakeZoom {
 
 #[derive(Debug)]
 struct Shared {
-    /// The configuration that never changes; the webinars and the seed live in `catalog`.
+    /// The configuration that never changes; what is served and the seed live in `catalog`.
     config: FakeZoomBuilder,
     catalog: Mutex<Catalog>,
     list_requests: Mutex<Vec<RecordedRequest>>,
-    /// When the webinar list accepted its requests of the last minute, oldest first.
+    /// When the lists (both: one budget) accepted their requests of the last minute, oldest
+    /// first.
     list_window: Mutex<VecDeque<Instant>>,
     started: Instant,
     faults: Mutex<VecDeque<Fault>>,
-    /// Faults for the n-th request of one webinar (`Some(id)`) or of the list (`None`):
+    /// Faults for the n-th request of one instance (`Some(id)`) or of the lists (`None`):
     /// how many of its requests are still to be served before the fault.
     targeted: Mutex<Vec<(Option<String>, u64, Fault)>>,
     requests: Mutex<Vec<RecordedRequest>>,
@@ -359,23 +238,82 @@ struct Shared {
     issued: Mutex<HashMap<String, Instant>>,
     token_requests: AtomicU64,
     bytes_sent: AtomicU64,
-    /// Rendered pages by (webinar, start, end, registrant IDs), when caching is on.
+    /// Rendered pages by (endpoint, ID, start, end, registrant IDs, seed), when caching is
+    /// on.
     page_cache: Option<Mutex<HashMap<PageKey, Arc<Vec<u8>>>>>,
+    /// Scripted live sessions by ID, with how many walks each has served.
+    live: Mutex<HashMap<String, live::LiveSession>>,
 }
 
-/// (webinar, start, end, registrant IDs, seed).
-type PageKey = (String, u64, u64, bool, u64);
+/// (endpoint, ID, start, end, registrant IDs, seed).
+type PageKey = (participants::Endpoint, String, u64, u64, bool, u64);
+
+/// The rows of one webinar or meeting instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rows {
+    /// How many rows.
+    count: u64,
+    /// A one-person meeting (Zoom's `pastOne`): the host alone, `count` connections.
+    one_person: bool,
+}
+
+impl Rows {
+    fn regular(count: u64) -> Rows {
+        Rows {
+            count,
+            one_person: false,
+        }
+    }
+
+    fn one_person(count: u64) -> Rows {
+        Rows {
+            count,
+            one_person: true,
+        }
+    }
+}
 
 /// What is served, changeable while the fake runs.
 #[derive(Debug)]
 struct Catalog {
     /// Participant rows per webinar ID or UUID.
     webinars: HashMap<String, u64>,
+    /// Participant rows per meeting ID or UUID.
+    meetings: HashMap<String, Rows>,
     /// The Dashboard webinar list.
     listed: Vec<FakeWebinar>,
-    /// The Dashboard meeting list; each meeting's rows are served under its UUID.
-    meetings: Vec<FakeWebinar>,
+    /// The Dashboard meeting list.
+    listed_meetings: Vec<FakeMeeting>,
     seed: u64,
+}
+
+impl Catalog {
+    /// The rows of a webinar ID or UUID; a number without rows of its own resolves to its
+    /// latest listed instance.
+    fn webinar(&self, id: &str) -> Option<Rows> {
+        let rows = |uuid: &str| self.webinars.get(uuid).copied().map(Rows::regular);
+        rows(id).or_else(|| {
+            let latest = self
+                .listed
+                .iter()
+                .filter(|w| w.id.to_string() == id)
+                .max_by(|a, b| (a.start_time, &a.uuid).cmp(&(b.start_time, &b.uuid)))?;
+            rows(&latest.uuid)
+        })
+    }
+
+    /// The rows of a meeting ID or UUID, one-person or not; a number without rows of its own
+    /// resolves to its latest listed instance.
+    fn meeting(&self, id: &str) -> Option<Rows> {
+        self.meetings.get(id).copied().or_else(|| {
+            let latest = self
+                .listed_meetings
+                .iter()
+                .filter(|m| m.id.to_string() == id)
+                .max_by(|a, b| (a.start_time, &a.uuid).cmp(&(b.start_time, &b.uuid)))?;
+            self.meetings.get(&latest.uuid).copied()
+        })
+    }
 }
 
 /// Now by tokio's clock: what requests are stamped with and what the list's per-minute
@@ -413,24 +351,6 @@ impl Drop for FakeZoom {
 }
 
 impl FakeZoom {
-    /// Starts configuring a fake Zoom.
-    pub fn builder() -> FakeZoomBuilder {
-        FakeZoomBuilder {
-            webinars: HashMap::new(),
-            seed: 42,
-            access_token: "fake-zoom-access-token".into(),
-            oauth: None,
-            oauth_expires_in: 3600,
-            page_token_ttl: Duration::from_secs(15 * 60),
-            latency: Duration::ZERO,
-            gzip: true,
-            cache_pages: false,
-            listed: Vec::new(),
-            meetings: Vec::new(),
-            list_rate_limit: None,
-        }
-    }
-
     /// The API base to give [`ClientBuilder::base_url`](crate::ClientBuilder::base_url).
     pub fn base_url(&self) -> String {
         format!("http://{}/v2", self.addr)
@@ -446,96 +366,9 @@ impl FakeZoom {
         &self.shared.config.access_token
     }
 
-    /// Exactly what a complete stream of the webinar yields, in order.
-    pub fn expected_participants(&self, id: &str, with_registrant_id: bool) -> Vec<Participant> {
-        let (count, seed) = {
-            let catalog = lock(&self.shared.catalog);
-            (catalog.webinars.get(id).copied().unwrap_or(0), catalog.seed)
-        };
-        (0..count)
-            .map(|i| data::participant(seed, i, with_registrant_id))
-            .collect()
-    }
-
-    /// Exactly the webinar objects a complete `type=past` listing of `from..=to` yields, in
-    /// the order the fake serves them (by `start_time`, then `uuid`), however the period is
-    /// split into windows.
-    pub fn expected_webinars(&self, from: NaiveDate, to: NaiveDate) -> Vec<serde_json::Value> {
-        let catalog = lock(&self.shared.catalog);
-        list::listing(&catalog.listed, list::ListType::Past, from, to, Utc::now())
-            .into_iter()
-            .map(list::webinar_json)
-            .collect()
-    }
-
-    /// Exactly the meeting objects complete listings of `from..=to` yield, `type=past` and
-    /// `type=pastOne` together, by `start_time` then `uuid`, with tracking fields when asked.
-    pub fn expected_meetings(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-        tracking_fields: bool,
-    ) -> Vec<serde_json::Value> {
-        let catalog = lock(&self.shared.catalog);
-        list::listing(
-            &catalog.meetings,
-            list::ListType::Past,
-            from,
-            to,
-            Utc::now(),
-        )
-        .into_iter()
-        .map(|m| list::meeting_json(m, tracking_fields))
-        .collect()
-    }
-
-    /// Exactly what a complete stream of the meeting's participants yields, in order.
-    pub fn expected_meeting_participants(&self, uuid: &str) -> Vec<Participant> {
-        let (count, seed) = {
-            let catalog = lock(&self.shared.catalog);
-            let count = catalog.meetings.iter().find(|m| m.uuid == uuid);
-            (count.map_or(0, |m| m.participants), catalog.seed)
-        };
-        (0..count)
-            .map(|i| data::participant(seed, i, false))
-            .collect()
-    }
-
-    /// Lists `meeting` from now on, as [`FakeZoomBuilder::listed_meeting`] does.
-    pub fn list_meeting(&self, meeting: FakeWebinar) {
-        let mut catalog = lock(&self.shared.catalog);
-        catalog.meetings.retain(|m| m.uuid != meeting.uuid);
-        catalog.meetings.push(meeting);
-    }
-
-    /// Serves `participants` rows under `id` from now on (a new webinar, or a changed one);
-    /// a listed webinar with this UUID shows the new count in the list too.
-    pub fn set_webinar(&self, id: impl Into<String>, participants: u64) {
-        let id = id.into();
-        let mut catalog = lock(&self.shared.catalog);
-        for webinar in catalog.listed.iter_mut().filter(|w| w.uuid == id) {
-            webinar.participants = participants;
-        }
-        catalog.webinars.insert(id, participants);
-    }
-
-    /// Lists `webinar` from now on, as [`FakeZoomBuilder::listed_webinar`] does before the
-    /// start (a webinar with the same UUID is replaced).
-    pub fn list_webinar(&self, webinar: FakeWebinar) {
-        let mut catalog = lock(&self.shared.catalog);
-        catalog
-            .webinars
-            .insert(webinar.uuid.clone(), webinar.participants);
-        catalog.listed.retain(|w| w.uuid != webinar.uuid);
-        catalog.listed.push(webinar);
-    }
-
-    /// Generates every participant from `seed` from now on: the same webinars, other rows.
-    pub fn set_seed(&self, seed: u64) {
-        lock(&self.shared.catalog).seed = seed;
-    }
-
-    /// Every webinar-list request received so far, in order.
+    /// Every request to the Dashboard lists, webinars (`/v2/metrics/webinars`) and meetings
+    /// (`/v2/metrics/meetings`) alike, received so far, in order: the two share one rate
+    /// limit; [`RecordedRequest::path`] tells them apart.
     pub fn list_requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.list_requests).clone()
     }
@@ -545,25 +378,27 @@ impl FakeZoom {
         lock(&self.shared.faults).push_back(fault);
     }
 
-    /// Serves `fault` instead of the `nth` participants request for webinar `id` from now
-    /// on (1: its next one), whatever other webinars are requested meanwhile. `id` is the
-    /// ID or UUID as the client gives it.
+    /// Serves `fault` instead of the `nth` participants request for webinar or meeting `id`
+    /// from now on (1: its next one), whatever other instances are requested meanwhile.
+    /// `id` is the ID or UUID as the client gives it.
     pub fn push_fault_for(&self, id: impl Into<String>, nth: u64, fault: Fault) {
         lock(&self.shared.targeted).push((Some(id.into()), nth.max(1), fault));
     }
 
-    /// Serves `fault` instead of the `nth` webinar-list request from now on (1: the next).
-    /// [`Fault::Status`], [`Fault::Zoom`] and [`Fault::RateLimited`] apply to the list.
+    /// Serves `fault` instead of the `nth` request of either list (webinars or meetings)
+    /// from now on (1: the next). [`Fault::Status`], [`Fault::Zoom`] and
+    /// [`Fault::RateLimited`] apply to the lists.
     pub fn push_list_fault(&self, nth: u64, fault: Fault) {
         lock(&self.shared.targeted).push((None, nth.max(1), fault));
     }
 
-    /// Every participants request received so far, in order.
+    /// Every request to the four participants endpoints (Dashboard and Report, webinars and
+    /// meetings) received so far, in order; [`RecordedRequest::path`] tells them apart.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
 
-    /// How many participants requests were received.
+    /// How many requests the four participants endpoints received.
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
     }
@@ -578,7 +413,7 @@ impl FakeZoom {
         lock(&self.shared.issued).clear();
     }
 
-    /// Body bytes sent for participants pages (after gzip).
+    /// Body bytes sent for participants pages of the four endpoints (after gzip).
     pub fn bytes_sent(&self) -> u64 {
         self.shared.bytes_sent.load(Ordering::SeqCst)
     }
@@ -627,7 +462,7 @@ fn zoom_error(status: StatusCode, code: i64, message: &str) -> Response {
 }
 
 impl Shared {
-    /// Counts a request of webinar `id` (`None`: the list) against the targeted faults, and
+    /// Counts a request of instance `id` (`None`: a list) against the targeted faults, and
     /// takes the one whose turn it is.
     fn targeted_fault(&self, id: Option<&str>) -> Option<Fault> {
         let mut targeted = lock(&self.targeted);

@@ -1,5 +1,7 @@
-//! `GET /v2/metrics/webinars/{id}/participants`: pages of generated rows, Zoom's path rule,
-//! and the scripted faults.
+//! The four participants endpoints, `GET /v2/metrics/{webinars|meetings}/{id}/participants`
+//! (Dashboard) and `GET /v2/report/{webinars|meetings}/{id}/participants` (Report API):
+//! pages of generated rows, Zoom's path rule, tokens bound to their endpoint and query, and
+//! the scripted faults.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -11,15 +13,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
-use super::tokens::encode_page_token;
+use super::report::{self, ReportKind};
+use super::tokens::{invalid_token, page_scope};
 use super::{
-    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, Shared, data, error_fault, lock, record, zoom_error,
+    DEFAULT_PAGE_SIZE, Fault, MAX_PAGE_SIZE, Rows, Shared, data, error_fault, lock, record,
+    zoom_error,
 };
 use crate::model::Participant;
 
-/// The webinar ID from the raw path segment, by Zoom's rule: decoded once, and once more
+/// The webinar or meeting ID from the raw path segment, by Zoom's rule: decoded once, and once more
 /// when the result is itself an encoded UUID that starts with `/` or contains `//`.
-fn webinar_id(segment: &str) -> Option<String> {
+pub(super) fn webinar_id(segment: &str) -> Option<String> {
     let decode = |s: &str| percent_decode(s);
     let once = decode(segment)?;
     if once.starts_with('/') || once.contains("//") {
@@ -51,6 +55,100 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The four participants endpoints the fake serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Endpoint {
+    /// `GET /v2/metrics/webinars/{webinarId}/participants`.
+    DashboardWebinar,
+    /// `GET /v2/metrics/meetings/{meetingId}/participants`.
+    DashboardMeeting,
+    /// `GET /v2/report/webinars/{webinarId}/participants`.
+    ReportWebinar,
+    /// `GET /v2/report/meetings/{meetingId}/participants`.
+    ReportMeeting,
+}
+
+impl Endpoint {
+    /// Each endpoint with its path before the ID.
+    const PREFIXES: [(Endpoint, &'static str); 4] = [
+        (Endpoint::DashboardWebinar, "/v2/metrics/webinars/"),
+        (Endpoint::DashboardMeeting, "/v2/metrics/meetings/"),
+        (Endpoint::ReportWebinar, "/v2/report/webinars/"),
+        (Endpoint::ReportMeeting, "/v2/report/meetings/"),
+    ];
+
+    /// The endpoint of a raw path, with the raw ID segment.
+    fn of_path(path: &str) -> Option<(Endpoint, &str)> {
+        Self::PREFIXES.iter().find_map(|(endpoint, prefix)| {
+            let segment = path.strip_prefix(prefix)?.strip_suffix("/participants")?;
+            (!segment.contains('/')).then_some((*endpoint, segment))
+        })
+    }
+
+    /// The name page tokens are bound to.
+    fn name(self) -> &'static str {
+        match self {
+            Endpoint::DashboardWebinar => "metrics/webinars/participants",
+            Endpoint::DashboardMeeting => "metrics/meetings/participants",
+            Endpoint::ReportWebinar => "report/webinars/participants",
+            Endpoint::ReportMeeting => "report/meetings/participants",
+        }
+    }
+
+    /// Zoom's 404/3001 for an ID this endpoint does not serve.
+    fn not_found(self, id: &str) -> Response {
+        let message = match self {
+            Endpoint::DashboardWebinar => {
+                "This webinar's detail info is not available or ID is not valid.".to_owned()
+            }
+            Endpoint::DashboardMeeting => format!("Meeting does not exist: {id}."),
+            Endpoint::ReportWebinar => format!("Webinar {id} not found or has expired."),
+            Endpoint::ReportMeeting => format!("Meeting {id} not found or has expired."),
+        };
+        zoom_error(StatusCode::NOT_FOUND, 3001, &message)
+    }
+
+    /// The `type`s this endpoint accepts (none: `type` is not one of its parameters).
+    fn types(self) -> &'static [&'static str] {
+        match self {
+            Endpoint::DashboardWebinar => &["live", "past"],
+            Endpoint::DashboardMeeting => &["live", "past", "pastOne"],
+            Endpoint::ReportWebinar | Endpoint::ReportMeeting => &[],
+        }
+    }
+
+    /// Rows `range` of an instance, as the JSON array served.
+    fn render(
+        self,
+        rows: Rows,
+        seed: u64,
+        range: std::ops::Range<u64>,
+        with_registrant_id: bool,
+    ) -> Vec<u8> {
+        let dashboard: Vec<Participant> = match self {
+            Endpoint::DashboardWebinar => range
+                .map(|i| data::participant(seed, i, with_registrant_id))
+                .collect(),
+            Endpoint::DashboardMeeting => range
+                .map(|i| data::meeting_participant(seed, i, with_registrant_id, rows.one_person))
+                .collect(),
+            Endpoint::ReportWebinar | Endpoint::ReportMeeting => {
+                let kind = if self == Endpoint::ReportWebinar {
+                    ReportKind::Webinar
+                } else {
+                    ReportKind::Meeting
+                };
+                let texts: Vec<String> = range
+                    .map(|i| report::report_text(kind, seed, i, with_registrant_id))
+                    .collect();
+                return format!("[{}]", texts.join(",")).into_bytes();
+            }
+        };
+        serde_json::to_vec(&dashboard).unwrap_or_else(|_| b"[]".to_vec())
+    }
+}
+
+/// The four participants endpoints: `/v2/{metrics|report}/{webinars|meetings}/{id}/participants`.
 pub(super) async fn participants(
     State(shared): State<Arc<Shared>>,
     uri: Uri,
@@ -60,14 +158,7 @@ pub(super) async fn participants(
     lock(&shared.requests).push(request.clone());
     let config = &shared.config;
 
-    let path = uri.path();
-    let meeting = path.starts_with("/v2/metrics/meetings/");
-    let segment = path
-        .strip_prefix("/v2/metrics/webinars/")
-        .or_else(|| path.strip_prefix("/v2/metrics/meetings/"))
-        .and_then(|rest| rest.strip_suffix("/participants"))
-        .filter(|segment| !segment.contains('/'));
-    let Some(segment) = segment else {
+    let Some((endpoint, segment)) = Endpoint::of_path(uri.path()) else {
         return zoom_error(StatusCode::NOT_FOUND, 404, "Not found.");
     };
     if !shared.authorized(&headers) {
@@ -76,7 +167,6 @@ pub(super) async fn participants(
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }
-    let not_found = "This webinar's detail info is not available or ID is not valid.";
     let id = webinar_id(segment);
     let targeted = id.as_deref().and_then(|id| shared.targeted_fault(Some(id)));
     let fault = lock(&shared.faults).pop_front().or(targeted);
@@ -84,63 +174,60 @@ pub(super) async fn participants(
         return response;
     }
     let Some(id) = id else {
-        return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
+        return endpoint.not_found(segment);
     };
-    let (total, seed) = {
+    let (rows, seed) = {
         let catalog = lock(&shared.catalog);
-        let total = if meeting {
-            let found = catalog.meetings.iter().find(|m| m.uuid == id);
-            found.map(|m| m.participants)
-        } else {
-            catalog.webinars.get(&id).copied()
+        let rows = match endpoint {
+            Endpoint::DashboardWebinar | Endpoint::ReportWebinar => catalog.webinar(&id),
+            Endpoint::DashboardMeeting => catalog.meeting(&id),
+            // Zoom's report has meetings of two people or more only.
+            Endpoint::ReportMeeting => catalog.meeting(&id).filter(|r| !r.one_person),
         };
-        (total, catalog.seed)
+        (rows, catalog.seed)
     };
-    let Some(total) = total else {
-        return zoom_error(StatusCode::NOT_FOUND, 3001, not_found);
+    let Some(rows) = rows else {
+        return endpoint.not_found(&id);
     };
-    if let Some(kind) = request
-        .query_value("type")
-        .filter(|t| !(matches!(*t, "live" | "past") || meeting && *t == "pastOne"))
-    {
-        return zoom_error(
-            StatusCode::BAD_REQUEST,
-            300,
-            &format!("Invalid field: type {kind}."),
-        );
+    // The Report API has no `type`: whatever is sent is ignored.
+    let kind = match request.query_value("type") {
+        _ if endpoint.types().is_empty() => "",
+        None => "live",
+        Some(kind) if endpoint.types().contains(&kind) => kind,
+        Some(kind) => {
+            return zoom_error(
+                StatusCode::BAD_REQUEST,
+                300,
+                &format!("Invalid field: type {kind}."),
+            );
+        }
+    };
+    // A one-person meeting is only `pastOne`; `pastOne` is only one-person meetings.
+    if endpoint == Endpoint::DashboardMeeting && rows.one_person != (kind == "pastOne") {
+        return endpoint.not_found(&id);
     }
     let page_size = match request.query_value("page_size").map(str::parse::<u64>) {
         None => DEFAULT_PAGE_SIZE,
         Some(Ok(size)) if size >= 1 => size.min(MAX_PAGE_SIZE),
         Some(_) => return zoom_error(StatusCode::BAD_REQUEST, 300, "Invalid field: page_size."),
     };
-    // A meeting's tokens never continue a webinar's list of the same ID, nor the reverse.
-    let scope = if meeting {
-        format!("\u{0}meeting\n{id}")
+    // Registrant IDs are not served for live meetings (Zoom's documentation).
+    let with_registrant_id = request.query_value("include_fields") == Some("registrant_id")
+        && !(endpoint == Endpoint::DashboardMeeting && kind == "live");
+    let registrant = if with_registrant_id {
+        "registrant_id"
     } else {
-        id.clone()
+        ""
     };
-    let offset = match request
-        .query_value("next_page_token")
-        .filter(|t| !t.is_empty())
-    {
-        None => 0,
-        Some(token) => match shared.live_token(token, &scope) {
-            Some(offset) => offset,
-            None => {
-                return zoom_error(
-                    StatusCode::BAD_REQUEST,
-                    300,
-                    "The next page token is invalid or expired.",
-                );
-            }
-        },
+    let scope = page_scope(endpoint.name(), &[&id, kind, registrant]);
+    let Some(offset) = shared.page_offset(request.query_value("next_page_token"), &scope) else {
+        return invalid_token();
     };
-    let with_registrant_id = request.query_value("include_fields") == Some("registrant_id");
-    let end = (offset + page_size).min(total);
-    let items = shared.rendered_items(&id, offset..end, with_registrant_id, seed);
+    let total = rows.count;
+    let end = offset.saturating_add(page_size).min(total);
+    let items = shared.rendered_items(endpoint, &id, rows, offset..end, with_registrant_id, seed);
     let next = if end < total {
-        encode_page_token(&scope, end, shared.started.elapsed().as_millis())
+        shared.next_token(&scope, end)
     } else {
         String::new()
     };
@@ -179,15 +266,19 @@ pub(super) fn rate_limited(
 }
 
 impl Shared {
-    /// The JSON array of participants `range`, rendered now or taken from the page cache.
+    /// The JSON array of an instance's rows `range`, rendered now or taken from the page
+    /// cache.
     fn rendered_items(
         &self,
+        endpoint: Endpoint,
         id: &str,
+        rows: Rows,
         range: std::ops::Range<u64>,
         with_registrant_id: bool,
         seed: u64,
     ) -> Arc<Vec<u8>> {
         let key = (
+            endpoint,
             id.to_owned(),
             range.start,
             range.end,
@@ -201,10 +292,7 @@ impl Shared {
         {
             return hit;
         }
-        let items: Vec<Participant> = range
-            .map(|i| data::participant(seed, i, with_registrant_id))
-            .collect();
-        let rendered = Arc::new(serde_json::to_vec(&items).unwrap_or_else(|_| b"[]".to_vec()));
+        let rendered = Arc::new(endpoint.render(rows, seed, range, with_registrant_id));
         if let Some(cache) = &self.page_cache {
             lock(cache).insert(key, rendered.clone());
         }
@@ -318,5 +406,25 @@ mod tests {
         assert!(has(&|p| p.camera.is_none()), "missing fields");
         assert_eq!(a[3].user_id, a[0].user_id, "row 3 is a rejoin of row 0");
         assert_ne!(a[3].join_time, a[0].join_time);
+    }
+
+    #[test]
+    fn rows_far_past_what_a_clock_holds_are_late_not_a_panic() {
+        for index in [u64::MAX, u64::MAX - 3, i64::MAX as u64 + 1] {
+            let p = data::participant(1, index, true);
+            assert!(p.join_time.is_some() && p.join_time <= p.leave_time);
+            for one_person in [false, true] {
+                // The latest instant is beyond RFC 3339's four-digit years: the model keeps
+                // its text as an unknown value, and the row still has its join time.
+                let m = data::meeting_participant(1, index, true, one_person);
+                let text = serde_json::to_string(&m).unwrap_or_default();
+                assert!(text.contains(r#""join_time":"#), "{index} {one_person}");
+            }
+            for kind in [ReportKind::Webinar, ReportKind::Meeting] {
+                let text = report::report_text(kind, 1, index, true);
+                assert_eq!(text.matches(r#""join_time":"#).count(), 1, "{text}");
+                assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+            }
+        }
     }
 }

@@ -15,11 +15,19 @@ use serde_json::json;
 
 use super::{Shared, lock};
 
-/// A page token: which webinar, where the next page starts, when it was issued. Opaque
-/// to clients, like Zoom's.
-pub(super) fn encode_page_token(webinar: &str, offset: u64, issued_ms: u128) -> String {
+/// What a page token continues: the endpoint that issued it and the query it answered
+/// (the ID in the path, `type`, `include_fields`, the list's dates), everything but
+/// `page_size` and the token itself. A token is only accepted with the same scope, so one
+/// endpoint refuses another's tokens, as Zoom does. JSON, so no two scopes run together.
+pub(super) fn page_scope(endpoint: &str, parts: &[&str]) -> String {
+    serde_json::to_string(&(endpoint, parts)).unwrap_or_default()
+}
+
+/// A page token: its scope (see [`page_scope`]), where the next page starts, when it was
+/// issued. Opaque to clients, like Zoom's.
+pub(super) fn encode_page_token(scope: &str, offset: u64, issued_ms: u128) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{webinar}\n{offset}\n{issued_ms}"))
+        .encode(format!("{scope}\n{offset}\n{issued_ms}"))
 }
 
 pub(super) fn decode_page_token(token: &str) -> Option<(String, u64, u128)> {
@@ -33,13 +41,37 @@ pub(super) fn decode_page_token(token: &str) -> Option<(String, u64, u128)> {
     Some((parts.next()?.to_owned(), offset, issued))
 }
 
+/// Zoom's 400/300 for a page token that is garbage, expired, or another query's.
+pub(super) fn invalid_token() -> Response {
+    super::zoom_error(
+        StatusCode::BAD_REQUEST,
+        300,
+        "The next page token is invalid or expired.",
+    )
+}
+
 impl Shared {
-    /// The offset a page token points at, if it is this webinar's and still alive.
-    pub(super) fn live_token(&self, token: &str, webinar: &str) -> Option<u64> {
-        let (id, offset, issued_ms) = decode_page_token(token)?;
+    /// The offset a page token points at, if it was issued for `scope` and is still alive.
+    pub(super) fn live_token(&self, token: &str, scope: &str) -> Option<u64> {
+        let (issued_for, offset, issued_ms) = decode_page_token(token)?;
         let age = self.started.elapsed().as_millis().checked_sub(issued_ms)?;
         let alive = age < self.config.page_token_ttl.as_millis();
-        (id == webinar && alive).then_some(offset)
+        (issued_for == scope && alive).then_some(offset)
+    }
+
+    /// The offset where a request's page starts: 0 without a token, the token's offset
+    /// when it is alive and was issued for `scope`; `None` for a token to refuse with
+    /// [`invalid_token`].
+    pub(super) fn page_offset(&self, token: Option<&str>, scope: &str) -> Option<u64> {
+        match token.filter(|t| !t.is_empty()) {
+            None => Some(0),
+            Some(token) => self.live_token(token, scope),
+        }
+    }
+
+    /// The token for the page that starts at `offset`, issued now.
+    pub(super) fn next_token(&self, scope: &str, offset: u64) -> String {
+        encode_page_token(scope, offset, self.started.elapsed().as_millis())
     }
 }
 
@@ -130,5 +162,16 @@ mod tests {
         let token = encode_page_token("a\nb", 600, 12345);
         assert_eq!(decode_page_token(&token), Some(("a\nb".into(), 600, 12345)));
         assert_eq!(decode_page_token("not a token"), None);
+    }
+
+    #[test]
+    fn scopes_of_different_endpoints_or_queries_differ() {
+        let a = page_scope("metrics/webinars/participants", &["123", "past"]);
+        let b = page_scope("metrics/meetings/participants", &["123", "past"]);
+        let c = page_scope("metrics/webinars/participants", &["123\",\"past"]);
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        let token = encode_page_token(&a, 30, 1);
+        assert_eq!(decode_page_token(&token), Some((a, 30, 1)));
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde_json::{Map, Value, json};
-use zoom_participants::fake::{FakeWebinar, FakeZoom};
+use zoom_participants::fake::{FakeMeeting, FakeWebinar, FakeZoom};
 
 pub const TAP: &str = env!("CARGO_BIN_EXE_tap-zoom-participants");
 
@@ -70,18 +70,60 @@ pub fn ended_instances() -> Vec<FakeWebinar> {
     ]
 }
 
-/// Ended meetings of the last days: one with several pages, one with one participant
-/// (listed with `type=pastOne`), one with none.
-pub fn ended_meetings() -> Vec<FakeWebinar> {
+/// A meeting that started `ago` before now and ran for `ran`; `one_person`: listed by
+/// `type=pastOne` only.
+pub fn meeting(
+    uuid: &str,
+    id: u64,
+    ago: Duration,
+    ran: Duration,
+    rows: u64,
+    one_person: bool,
+) -> FakeMeeting {
+    FakeMeeting {
+        uuid: uuid.into(),
+        id,
+        topic: format!("Topic of {uuid}"),
+        start_time: now() - chrono::Duration::from_std(ago).unwrap_or_default(),
+        participants: rows,
+        one_person,
+        duration: Some(ran),
+    }
+}
+
+/// Ended meetings of the last days: one with several pages, a one-person meeting (listed
+/// with `type=pastOne`, its host rejoining once), one with nobody.
+pub fn ended_meetings() -> Vec<FakeMeeting> {
     vec![
-        instance("/Mt1aB3dEf6hIj9kLm2==", 91_234_567_890, 4 * DAY, HOUR, 620),
-        instance("Mt2oneParticipant0==", 92_345_678_901, 2 * DAY, HOUR / 2, 1),
-        instance("Mt3nobody+0000000==", 93_456_789_012, DAY, HOUR / 4, 0),
+        meeting(
+            "/Mt1aB3dEf6hIj9kLm2==",
+            91_234_567_890,
+            4 * DAY,
+            HOUR,
+            620,
+            false,
+        ),
+        meeting(
+            "Mt2oneParticipant0==",
+            92_345_678_901,
+            2 * DAY,
+            HOUR / 2,
+            2,
+            true,
+        ),
+        meeting(
+            "Mt3nobody+0000000==",
+            93_456_789_012,
+            DAY,
+            HOUR / 4,
+            0,
+            false,
+        ),
     ]
 }
 
 /// A fake with webinars and meetings.
-pub async fn fake_both(webinars: Vec<FakeWebinar>, meetings: Vec<FakeWebinar>) -> FakeZoom {
+pub async fn fake_both(webinars: Vec<FakeWebinar>, meetings: Vec<FakeMeeting>) -> FakeZoom {
     fake_with(webinars, |b| {
         meetings.into_iter().fold(b, |b, m| b.listed_meeting(m))
     })
@@ -241,7 +283,9 @@ pub fn served_instances(zoom: &FakeZoom) -> Vec<Value> {
 
 /// The served meetings in the tap's order (end time, then UUID).
 pub fn served_meetings(zoom: &FakeZoom) -> Vec<Value> {
-    let mut served = zoom.expected_meetings(start_date(), Utc::now().date_naive(), true);
+    let (from, to) = (start_date(), Utc::now().date_naive());
+    let mut served = zoom.expected_meeting_listing(from, to, false, true);
+    served.extend(zoom.expected_meeting_listing(from, to, true, true));
     served.sort_by_key(|w| {
         (
             w["end_time"].as_str().unwrap_or_default().to_owned(),
@@ -261,7 +305,7 @@ pub fn served_participants(zoom: &FakeZoom, instances: &[Value]) -> Vec<Value> {
 /// What the meeting participant stream should hold for these instances, in order.
 pub fn served_meeting_participants(zoom: &FakeZoom, instances: &[Value]) -> Vec<Value> {
     served_rows(instances, "meeting", |uuid| {
-        zoom.expected_meeting_participants(uuid)
+        zoom.expected_meeting_participants(uuid, false)
     })
 }
 
