@@ -482,3 +482,80 @@ async fn a_start_date_older_than_six_months_is_said_and_the_run_goes_on() {
     assert_eq!(first, Some(kept.to_string()));
     assert_eq!(records(&messages(&output), "webinars").len(), 4);
 }
+
+#[tokio::test]
+async fn odd_values_travel_in_extra_and_every_record_validates() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let start = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT10:00:00Z");
+    let end = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT11:00:00Z");
+    let list = format!(
+        r#"{{"next_page_token":"","webinars":[{{"uuid":"oddWebinar1","id":"95204914252","participants":-1,"start_time":"{start}","end_time":"{end}","has_sip":"no","custom_keys":[{{"key":"k","value":"v","new":1.50}}],"x_new":123456789012345678901234567890}}]}}"#
+    );
+    Mock::given(method("GET"))
+        .and(path("/v2/metrics/webinars"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(list))
+        .mount(&server)
+        .await;
+    let rows = r#"{"next_page_token":"","participants":[{"id":"a","email":5,"join_time":"yesterday","leave_time":"2026-01-01 10:00:00","x_new":1e400,"audio_call":[{"call_number":"1","weird":true}],"status":"in_meeting"},{"id":"b","user_name":"Ann \ud83d","role":"co-host"}]}"#;
+    Mock::given(method("GET"))
+        .and(path("/v2/metrics/webinars/oddWebinar1/participants"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(rows))
+        .mount(&server)
+        .await;
+    let dir = scratch("odd");
+    let config = write_json(
+        &dir,
+        "config.json",
+        &json!({
+            "start_date": start_date().to_string(),
+            "access_token": "t",
+            "base_url": format!("{}/v2", server.uri()),
+            "rate_limit": "off",
+        }),
+    );
+    let catalog = catalog_selecting(&config, &dir, &["webinars", "webinar_participants"]).await;
+    let output = sync(&config, None, Some(&catalog)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let messages = messages(&output);
+    let schema_of = |stream: &str| {
+        messages
+            .iter()
+            .find(|m| m["type"] == "SCHEMA" && m["stream"] == stream)
+            .map(|m| m["schema"].clone())
+            .unwrap_or_default()
+    };
+    let webinars = records(&messages, "webinars");
+    assert_eq!(webinars.len(), 1);
+    assert!(validates(&webinars[0], &schema_of("webinars")));
+    assert_eq!(webinars[0]["uuid"], "oddWebinar1");
+    assert!(webinars[0].get("id").is_none() && webinars[0].get("participants").is_none());
+    assert_eq!(
+        webinars[0]["extra"],
+        r#"{"custom_keys":[{"key":"k","value":"v","new":1.50}],"has_sip":"no","id":"95204914252","participants":-1,"x_new":123456789012345678901234567890}"#
+    );
+    let rows = records(&messages, "webinar_participants");
+    assert_eq!(rows.len(), 2);
+    let schema = schema_of("webinar_participants");
+    assert!(rows.iter().all(|r| validates(r, &schema)), "{rows:?}");
+    assert_eq!(rows[0]["id"], "a");
+    assert_eq!(rows[0]["status"], "in_meeting");
+    assert_eq!(rows[0]["leave_time"], "2026-01-01T10:00:00Z");
+    assert_eq!(
+        rows[0]["extra"],
+        r#"{"audio_call":[{"call_number":"1","weird":true}],"email":5,"join_time":"yesterday","x_new":1e400}"#
+    );
+    assert_eq!(
+        rows[0]["webinar_id"],
+        Value::Null,
+        "the instance's id was not a number"
+    );
+    assert_eq!(rows[1]["user_name"], "Ann \u{FFFD}");
+    assert_eq!(rows[1]["role"], "co-host");
+    assert!(rows[1].get("extra").is_none());
+    assert_eq!(
+        (rows[0]["row_index"].clone(), rows[1]["row_index"].clone()),
+        (json!(0), json!(1))
+    );
+}
