@@ -76,6 +76,17 @@ impl WebinarsCheckpoint {
     }
 }
 
+/// A fan-out checkpoint from webinars and their checkpoints: a caller that keeps its own
+/// record of the webinars done (an ordered export, say, that keeps only where it stands in
+/// its list) gives back the one in progress this way.
+impl FromIterator<(String, Checkpoint)> for WebinarsCheckpoint {
+    fn from_iter<I: IntoIterator<Item = (String, Checkpoint)>>(iter: I) -> Self {
+        WebinarsCheckpoint {
+            webinars: iter.into_iter().collect(),
+        }
+    }
+}
+
 impl WebinarsRequest {
     /// How many webinars are streamed at once (at least 1), default 4.
     pub fn concurrency(mut self, webinars: usize) -> Self {
@@ -211,6 +222,19 @@ impl<T: FromRow> WebinarsStream<T> {
             webinars.insert(id.clone(), stream.checkpoint());
         }
         WebinarsCheckpoint { webinars }
+    }
+
+    /// Where one webinar stands (`None` before it starts): as
+    /// [`checkpoint`](WebinarsStream::checkpoint)`.get(webinar_id)`, without copying the
+    /// checkpoints of every other webinar.
+    pub fn checkpoint_of(&self, webinar_id: &str) -> Option<Checkpoint> {
+        if let Some((_, stream)) = self.active.iter().find(|(id, _)| id == webinar_id) {
+            return Some(stream.checkpoint());
+        }
+        self.ended
+            .get(webinar_id)
+            .or_else(|| self.saved.get(webinar_id))
+            .cloned()
     }
 
     fn start_more(&mut self) {
