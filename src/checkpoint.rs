@@ -215,3 +215,14 @@ impl WebinarsCheckpoint {
         self.webinars.iter().map(|(id, c)| (id.as_str(), c))
     }
 }
+
+/// A fan-out checkpoint from webinars and their checkpoints: a caller that keeps its own
+/// record of the webinars done (an ordered export, say, that keeps only where it stands in
+/// its list) gives back the one in progress this way.
+impl FromIterator<(String, Checkpoint)> for WebinarsCheckpoint {
+    fn from_iter<I: IntoIterator<Item = (String, Checkpoint)>>(iter: I) -> Self {
+        WebinarsCheckpoint {
+            webinars: iter.into_iter().collect(),
+        }
+    }
+}

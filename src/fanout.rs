@@ -183,6 +183,19 @@ impl<T: Row> WebinarsStream<T> {
         WebinarsCheckpoint { webinars }
     }
 
+    /// Where one webinar stands (`None` before it starts): as
+    /// [`checkpoint`](WebinarsStream::checkpoint)`.get(webinar_id)`, without copying the
+    /// checkpoints of every other webinar.
+    pub fn checkpoint_of(&self, webinar_id: &str) -> Option<Checkpoint> {
+        if let Some((_, stream)) = self.active.iter().find(|(id, _)| id == webinar_id) {
+            return Some(stream.checkpoint());
+        }
+        self.ended
+            .get(webinar_id)
+            .or_else(|| self.saved.get(webinar_id))
+            .cloned()
+    }
+
     fn start_more(&mut self) {
         while self.active.len() < self.concurrency {
             let Some(target) = self.pending.pop_front() else {

@@ -221,7 +221,7 @@ async fn a_sync_emits_exactly_what_was_served_in_singer_order() {
         .iter()
         .map(participant_as_served)
         .collect();
-    assert_eq!(rows.len(), 622);
+    assert_eq!(rows.len(), 621);
     assert_eq!(rows, served_meeting_participants(&zoom, &meetings));
     let one = zoom
         .requests()

@@ -51,7 +51,7 @@ async fn kill_9_at_random_moments_and_a_rerun_from_the_last_state_emit_exactly_t
     let dir = scratch("kill");
     let config = config(&zoom, &dir, json!({}));
     let reference = all_records(&messages(&sync(&config, None, None).await));
-    assert_eq!(reference.len(), 4 + 991 + 3 + 622);
+    assert_eq!(reference.len(), 4 + 991 + 3 + 621);
 
     let seed = fastrand::u64(..);
     let mut rng = fastrand::Rng::with_seed(seed);

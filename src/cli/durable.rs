@@ -16,8 +16,13 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-/// The state file's format version.
-const VERSION: u32 = 1;
+/// The state file's format version (2: a fan-out's place in its list instead of every
+/// webinar's checkpoint, a period's instances in a file of their own).
+const VERSION: u32 = 2;
+
+/// Files beside the checkpoint (suffixes after the target's name), written once and
+/// removed with it.
+const BESIDE: [&str; 1] = [super::period::INSTANCES_FILE];
 
 /// How often rows and checkpoint are made durable (fsync) during a run.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
@@ -203,6 +208,9 @@ impl Output {
             None => {
                 let file = File::create(&part).map_err(|e| io_error("create", &part, e))?;
                 let _ = fs::remove_file(&checkpoint);
+                for suffix in BESIDE {
+                    let _ = fs::remove_file(sibling(target, suffix));
+                }
                 Ok(Opened::Fresh(durable(file, 0)))
             }
         }
@@ -255,6 +263,35 @@ impl Output {
         fs::rename(&temporary, &durable.checkpoint)
     }
 
+    /// Saves what is written once and never changes (a period's instances) in a file
+    /// beside the checkpoint, `FILE{suffix}`: whole and on disk (temporary file, fsync,
+    /// rename) before any checkpoint names it. Nothing for a stream.
+    pub fn save_beside(&self, suffix: &str, bytes: &[u8]) -> io::Result<()> {
+        let Some(durable) = &self.durable else {
+            return Ok(());
+        };
+        let path = sibling(&durable.target, suffix);
+        let temporary = sibling(&path, ".tmp");
+        {
+            let mut file = File::create(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_data()?;
+        }
+        fs::rename(&temporary, &path)
+    }
+
+    /// What [`save_beside`](Output::save_beside) saved (`None`: no such file, or a stream).
+    pub fn read_beside(&self, suffix: &str) -> io::Result<Option<Vec<u8>>> {
+        let Some(durable) = &self.durable else {
+            return Ok(None);
+        };
+        match fs::read(sibling(&durable.target, suffix)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ends a successful run: the export replaces its target, and nothing else is left.
     pub fn finish(mut self) -> io::Result<()> {
         self.out.flush()?;
@@ -265,6 +302,11 @@ impl Output {
             match fs::remove_file(&durable.checkpoint) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
+            }
+            // Named by no checkpoint any more: a crash before this leaves a file that the
+            // next fresh start removes.
+            for suffix in BESIDE {
+                let _ = fs::remove_file(sibling(&durable.target, suffix));
             }
             fs::rename(&durable.part, &durable.target)?;
             if let Some(dir) = durable

@@ -70,55 +70,34 @@ pub fn ended_instances() -> Vec<FakeWebinar> {
     ]
 }
 
-/// A meeting that started `ago` before now and ran for `ran`; `one_person`: listed by
-/// `type=pastOne` only.
-pub fn meeting(
-    uuid: &str,
-    id: u64,
-    ago: Duration,
-    ran: Duration,
-    rows: u64,
-    one_person: bool,
-) -> FakeMeeting {
-    FakeMeeting {
-        uuid: uuid.into(),
+/// A meeting like [`instance`]; a meeting of one participant is Zoom's `pastOne` kind.
+pub fn meeting(uuid: &str, id: u64, ago: Duration, ran: Duration, rows: u64) -> FakeMeeting {
+    let FakeWebinar {
+        uuid,
         id,
-        topic: format!("Topic of {uuid}"),
-        start_time: now() - chrono::Duration::from_std(ago).unwrap_or_default(),
-        participants: rows,
-        one_person,
-        duration: Some(ran),
+        topic,
+        start_time,
+        participants,
+        duration,
+    } = instance(uuid, id, ago, ran, rows);
+    FakeMeeting {
+        uuid,
+        id,
+        topic,
+        start_time,
+        participants,
+        one_person: rows == 1,
+        duration,
     }
 }
 
-/// Ended meetings of the last days: one with several pages, a one-person meeting (listed
-/// with `type=pastOne`, its host rejoining once), one with nobody.
+/// Ended meetings of the last days: one with several pages, one with one participant
+/// (listed with `type=pastOne`), one with none.
 pub fn ended_meetings() -> Vec<FakeMeeting> {
     vec![
-        meeting(
-            "/Mt1aB3dEf6hIj9kLm2==",
-            91_234_567_890,
-            4 * DAY,
-            HOUR,
-            620,
-            false,
-        ),
-        meeting(
-            "Mt2oneParticipant0==",
-            92_345_678_901,
-            2 * DAY,
-            HOUR / 2,
-            2,
-            true,
-        ),
-        meeting(
-            "Mt3nobody+0000000==",
-            93_456_789_012,
-            DAY,
-            HOUR / 4,
-            0,
-            false,
-        ),
+        meeting("/Mt1aB3dEf6hIj9kLm2==", 91_234_567_890, 4 * DAY, HOUR, 620),
+        meeting("Mt2oneParticipant0==", 92_345_678_901, 2 * DAY, HOUR / 2, 1),
+        meeting("Mt3nobody+0000000==", 93_456_789_012, DAY, HOUR / 4, 0),
     ]
 }
 
@@ -284,6 +263,7 @@ pub fn served_instances(zoom: &FakeZoom) -> Vec<Value> {
 /// The served meetings in the tap's order (end time, then UUID).
 pub fn served_meetings(zoom: &FakeZoom) -> Vec<Value> {
     let (from, to) = (start_date(), Utc::now().date_naive());
+    // Both ended lists, of several participants and of one, with tracking fields.
     let mut served = zoom.expected_meeting_listing(from, to, false, true);
     served.extend(zoom.expected_meeting_listing(from, to, true, true));
     served.sort_by_key(|w| {
