@@ -265,3 +265,53 @@ async fn incremental_runs_emit_each_instance_once_after_it_ended() {
         .collect();
     assert_eq!(done, ["C3startedEarly==", "B2endsLater==", "D4endsLater=="]);
 }
+
+#[tokio::test]
+async fn a_walk_left_unfinished_waits_while_its_streams_are_not_selected() {
+    let zoom = fake(ended_instances()).await;
+    let dir = scratch("unselected-walk");
+    let limited = config(&zoom, &dir, json!({ "max_requests": 3 }));
+    let first = sync(&limited, None, None).await;
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    let (mut got, state) = committed(&messages(&first));
+    let state = state.unwrap_or_default();
+    assert_eq!(
+        state["in_progress"]["webinars"]["instance"]["participants"]["yielded"],
+        600
+    );
+
+    // Only the meeting streams: the webinar walk is neither run nor dropped.
+    let unlimited = config(&zoom, &dir, json!({}));
+    let meetings = catalog_selecting(&unlimited, &dir, &["meetings", "meeting_participants"]).await;
+    let requests = zoom.request_count();
+    let path = state_file(&dir, "state1.json", &state);
+    let second = sync(&unlimited, Some(&path), Some(&meetings)).await;
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    let second = messages(&second);
+    assert!(all_records(&second).is_empty());
+    assert_eq!(zoom.request_count(), requests);
+    let state2 = last_state(&second);
+    assert_eq!(
+        state2["in_progress"]["webinars"],
+        state["in_progress"]["webinars"]
+    );
+
+    // Selected again, it goes on exactly where it stood.
+    let path = state_file(&dir, "state2.json", &state2);
+    let third = sync(&unlimited, Some(&path), None).await;
+    assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
+    got.extend(all_records(&messages(&third)));
+    let served = served_instances(&zoom);
+    let webinars: Vec<Value> = got
+        .iter()
+        .filter(|(s, _)| s == "webinars")
+        .map(|(_, r)| as_served(r, &[]))
+        .collect();
+    assert_eq!(webinars, served);
+    let rows: Vec<Value> = got
+        .iter()
+        .filter(|(s, _)| s == "webinar_participants")
+        .map(|(_, r)| participant_as_served(r))
+        .collect();
+    assert_eq!(rows, served_participants(&zoom, &served));
+}
