@@ -167,8 +167,13 @@ impl Sync<'_> {
             && from < kept
         {
             if !self.retention_said {
+                let what = if from == start {
+                    format!("start_date {from}")
+                } else {
+                    format!("the bookmark's {from}")
+                };
                 crate::say(&format!(
-                    "start_date {from} is older than the {RETENTION_MONTHS} months Zoom's Dashboard keeps: reading from {kept}"
+                    "{what} is older than the {RETENTION_MONTHS} months Zoom's Dashboard keeps: reading from {kept}"
                 ));
                 self.retention_said = true;
             }
