@@ -1,7 +1,7 @@
 //! Many instances at once (webinars, meetings, or both): each one's pages in order,
 //! several in flight, with a checkpoint per instance.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -135,6 +135,10 @@ impl<R: Row> ParticipantsRequest<R, Many> {
             ordered,
         } = scope;
         WebinarsStream {
+            instances: targets
+                .iter()
+                .map(|t| (t.id.clone(), t.endpoint.instance))
+                .collect(),
             pending: targets.into(),
             active: Vec::new(),
             ended: BTreeMap::new(),
@@ -154,12 +158,15 @@ type Open<T> = Box<dyn Fn(&Target, Start) -> ParticipantStream<T> + Send>;
 /// The participants of many webinars as `(webinar ID, participant)` pairs.
 ///
 /// Unlike a [`ParticipantStream`], an error does not end it: the error of one webinar is
-/// yielded as an [`Error::Webinar`] naming it, that webinar stops, and the others go on.
+/// yielded as an [`Error::Webinar`] (or [`Error::Meeting`]) naming it, that one stops,
+/// and the others go on.
 /// [`checkpoint`](WebinarsStream::checkpoint) tells where every webinar stands.
 #[must_use = "streams do nothing unless polled"]
 pub struct WebinarsStream<T = Participant> {
     pending: VecDeque<Target>,
     active: Vec<(String, ParticipantStream<T>)>,
+    /// What each ID names (`webinar`, `meeting`), for its errors.
+    instances: HashMap<String, &'static str>,
     /// Webinars finished or failed, with where they stopped.
     ended: BTreeMap<String, Checkpoint>,
     /// Checkpoints to resume from, for webinars not started yet.
@@ -247,7 +254,9 @@ impl<T: Row> Stream for WebinarsStream<T> {
                         this.next = 0;
                         match ended {
                             Some(Err(err)) => {
-                                return Poll::Ready(Some(Err(err.for_webinar(&id))));
+                                let instance =
+                                    this.instances.get(&id).copied().unwrap_or("webinar");
+                                return Poll::Ready(Some(Err(err.for_instance(instance, &id))));
                             }
                             _ => continue 'start,
                         }

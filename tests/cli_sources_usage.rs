@@ -108,7 +108,6 @@ async fn usage_errors_of_the_new_sources_are_exit_2_without_a_request() {
 }
 
 #[tokio::test]
-#[ignore = "bug: a meeting that fails in a fan-out is reported as `webinar ID: ...`, and several as `N webinars failed` (Error::Webinar has no instance kind)"]
 async fn a_failed_meeting_of_a_fan_out_is_named_a_meeting() {
     let zoom = FakeZoom::builder()
         .webinar(WEBINAR, 5)

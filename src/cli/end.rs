@@ -55,7 +55,7 @@ impl From<Error> for Failed {
 /// The error itself, for an error of one webinar of a fan-out.
 fn root(err: &Error) -> &Error {
     match err {
-        Error::Webinar { source, .. } => root(source),
+        Error::Webinar { source, .. } | Error::Meeting { source, .. } => root(source),
         other => other,
     }
 }
@@ -182,9 +182,18 @@ pub fn finish(
             for failed in &failures {
                 say(&format!("error: {}", line(failed)));
             }
+            let meetings = failures
+                .iter()
+                .filter(|f| f.error.meeting_id().is_some())
+                .count();
+            let what = match meetings {
+                0 => "webinars",
+                n if n == failures.len() => "meetings",
+                _ => "webinars and meetings",
+            };
             Err(Failure::new(
                 code,
-                format!("{} webinars failed (see above){closing}", failures.len()),
+                format!("{} {what} failed (see above){closing}", failures.len()),
             ))
         }
     }

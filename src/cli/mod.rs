@@ -55,7 +55,9 @@ impl Failure {
     /// The exit code of a library error.
     fn code_of(err: &Error) -> u8 {
         match err {
-            Error::Webinar { source, .. } => Failure::code_of(source),
+            Error::Webinar { source, .. } | Error::Meeting { source, .. } => {
+                Failure::code_of(source)
+            }
             Error::InvalidRequest(_) | Error::Config(_) => USAGE,
             e if e.is_rate_limited() => RATE_LIMITED,
             // A token endpoint that refuses is authentication; one that cannot be reached

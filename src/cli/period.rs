@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use zoom_participants::{Client, MeetingType, Webinar, WebinarType};
+use zoom_participants::{Client, Error, MeetingType, Webinar, WebinarType};
 
 use super::end::{End, Failed, write_failure};
 use super::output::Tags;
@@ -39,6 +39,21 @@ impl Kind {
                 "meeting_topic",
                 "meeting_start_time",
             ],
+        }
+    }
+
+    /// `err` as the error of instance `id` of a fan-out.
+    pub fn error(self, id: String, err: Error) -> Error {
+        let source = Box::new(err);
+        match self {
+            Kind::Webinar => Error::Webinar {
+                webinar_id: id,
+                source,
+            },
+            Kind::Meeting => Error::Meeting {
+                meeting_id: id,
+                source,
+            },
         }
     }
 

@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Connection, Error, Meeting, MeetingType, Participant,
+    Attendance, Checkpoint, Client, Connection, Meeting, MeetingType, Participant,
     ParticipantsRequest, ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType,
     WebinarsRequest,
 };
@@ -384,7 +384,7 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
         let requests = targets
             .iter()
             .skip(sink.progress.people_done)
-            .map(|(kind, id)| (id.clone(), one(*kind, id)))
+            .map(|(kind, id)| (*kind, id.clone(), one(*kind, id)))
             .collect();
         return per_person(args, requests, &encoder, tag_of, sink).await;
     }
@@ -426,16 +426,16 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
 
 async fn per_person<R: Row + Connection>(
     args: &Args,
-    requests: Vec<(String, ParticipantsRequest<R>)>,
+    requests: Vec<(Kind, String, ParticipantsRequest<R>)>,
     encoder: &Encoder,
     tag_of: &dyn Fn(&str) -> Tags,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
-    let mut people = futures::stream::iter(requests.into_iter().map(|(id, request)| {
+    let mut people = futures::stream::iter(requests.into_iter().map(|(kind, id, request)| {
         let stream = request.stream();
         async move {
             let people: ZoomResult<Vec<Attendance>> = stream.attendance().try_collect().await;
-            (id, people)
+            (kind, id, people)
         }
     }))
     .buffered(args.concurrency as usize);
@@ -449,7 +449,9 @@ async fn per_person<R: Row + Connection>(
             next = people.next() => next,
             _ = sink.notify.notified() => continue,
         };
-        let Some((id, result)) = next else { break };
+        let Some((kind, id, result)) = next else {
+            break;
+        };
         match result {
             Ok(people) => {
                 let tags = tag_of(&id);
@@ -463,10 +465,7 @@ async fn per_person<R: Row + Connection>(
                 sink.save(|p| p.people_done += 1)?;
             }
             Err(err) => {
-                errors.push(Failed::from(Error::Webinar {
-                    webinar_id: id,
-                    source: Box::new(err),
-                }));
+                errors.push(Failed::from(kind.error(id, err)));
                 if sink.output.is_durable() {
                     // As for rows: the next webinars' people must come after this one's.
                     break;
