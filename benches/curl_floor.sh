@@ -142,8 +142,11 @@ measure() {
     esac
     # The file a run writes is removed before the clock starts (a shell's `>` would free
     # the last run's 125 MB inside the measurement).
-    rm -f "$work/out.ndjson"
-    [ "$to" = /dev/null ] || rm -f "$to"
+    case $name in
+        curl) ;;
+        default_stdout) rm -f "$to" ;;
+        *) rm -f "$work/out.ndjson" ;;
+    esac
     start=$(date +%s%N)
     /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" > "$to"
     end=$(date +%s%N)
