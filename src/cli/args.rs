@@ -152,8 +152,9 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 
-    /// Pages to fetch ahead while the current one is written (0..=64).
-    #[arg(long, value_name = "PAGES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=64))]
+    /// Pages to fetch ahead while the current one is written (0..=64). Two keep one
+    /// connection busy while a page is written (see BENCHMARKS.md).
+    #[arg(long, value_name = "PAGES", default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
     pub prefetch: u16,
 
     /// Webinars streamed at once when several are asked for.

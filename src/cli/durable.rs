@@ -1,8 +1,8 @@
 //! Where rows go: standard output, or a durable export to a file.
 //!
-//! A durable export writes to `FILE.part`, and after each page's rows a checkpoint
-//! `FILE.part.checkpoint` (written to a temporary file, then renamed over the old one, so
-//! that it is always whole). The rows a checkpoint covers are flushed before it is written,
+//! A durable export writes to `FILE.part`, and after a page's rows (at most every 50 ms) a
+//! checkpoint `FILE.part.checkpoint` (written to a temporary file, then renamed over the old
+//! one, so that it is always whole). The rows a checkpoint covers are flushed before it is written,
 //! and made durable (fsync) at least once a second and at the end. A rerun of the same
 //! command truncates `FILE.part` to what its checkpoint covers (dropping a half line or
 //! rows written after it) and continues; success renames `FILE.part` over `FILE` and removes
@@ -26,6 +26,11 @@ const BESIDE: [&str; 1] = [super::period::INSTANCES_FILE];
 
 /// How often rows and checkpoint are made durable (fsync) during a run.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// The least time between two checkpoints of rows written ([`Output::checkpoint_rows`]):
+/// one a page from a server that takes longer than this per page (Zoom does), not four
+/// hundred file replacements a second from a fast one on loopback.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// What a checkpoint file holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -52,6 +57,8 @@ struct Durable {
     checkpoint: PathBuf,
     request: BTreeMap<String, String>,
     last_sync: Instant,
+    /// When the checkpoint was last replaced.
+    last_checkpoint: Option<Instant>,
 }
 
 /// What opening an output found.
@@ -173,6 +180,7 @@ impl Output {
                 checkpoint: checkpoint.clone(),
                 request: request.clone(),
                 last_sync: Instant::now(),
+                last_checkpoint: None,
             }),
         };
         match saved {
@@ -232,6 +240,20 @@ impl Output {
         Ok(())
     }
 
+    /// As [`checkpoint`](Output::checkpoint), for rows written as they come: the
+    /// checkpoint file is replaced only if the last one is [`CHECKPOINT_EVERY`] old (a
+    /// rerun then fetches again the few pages after it, and writes the same bytes).
+    pub fn checkpoint_rows<P: Serialize>(&mut self, progress: &P) -> io::Result<()> {
+        let recent = self.durable.as_ref().is_some_and(|d| {
+            d.last_checkpoint
+                .is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY)
+        });
+        if recent {
+            return self.out.flush();
+        }
+        self.checkpoint(progress)
+    }
+
     /// Flushes the rows written so far, then (for a durable export) replaces the
     /// checkpoint with one that covers them.
     pub fn checkpoint<P: Serialize>(&mut self, progress: &P) -> io::Result<()> {
@@ -240,6 +262,7 @@ impl Output {
         let Some(durable) = &mut self.durable else {
             return Ok(());
         };
+        durable.last_checkpoint = Some(Instant::now());
         let sync = durable.last_sync.elapsed() >= SYNC_EVERY;
         if sync {
             self.out.get_ref().sync_data()?;

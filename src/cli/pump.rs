@@ -81,7 +81,7 @@ where
                 // The stream has to wait: what was written goes out now, under a checkpoint
                 // unless the last one already covers it.
                 if since_checkpoint > 0 {
-                    sink.save(|p| p.one = Some(checkpoint(&stream)))?;
+                    sink.save_rows(|p| p.one = Some(checkpoint(&stream)))?;
                     since_checkpoint = 0;
                 }
                 if let Some(signal) = interrupted() {
@@ -102,7 +102,7 @@ where
                 count_row();
                 since_checkpoint += 1;
                 if since_checkpoint >= 300 {
-                    sink.save(|p| p.one = Some(checkpoint(&stream)))?;
+                    sink.save_rows(|p| p.one = Some(checkpoint(&stream)))?;
                     since_checkpoint = 0;
                 }
                 if interrupted().is_some() && checkpoint(&stream).rows_in_progress() == 0 {
@@ -140,6 +140,16 @@ impl Sink<'_> {
         update(self.progress);
         self.output
             .checkpoint(&*self.progress)
+            .map_err(|e| write_failure(e, self.output))
+    }
+
+    /// As [`save`](Sink::save) after rows written as they come: the checkpoint file is
+    /// replaced at most every 50 ms (see `Output::checkpoint_rows`); the rows are flushed
+    /// every time.
+    pub fn save_rows(&mut self, update: impl FnOnce(&mut Progress)) -> Result<(), Failure> {
+        update(self.progress);
+        self.output
+            .checkpoint_rows(&*self.progress)
             .map_err(|e| write_failure(e, self.output))
     }
 
@@ -213,7 +223,7 @@ pub async fn pump_many<T: Row + Encode>(
                 // unless the last one already covers it.
                 if since_checkpoint > 0 {
                     let place = list.place(&stream, at, written);
-                    sink.save(|p| p.many = Some(place))?;
+                    sink.save_rows(|p| p.many = Some(place))?;
                     since_checkpoint = 0;
                 }
                 if let Some(signal) = interrupted() {
@@ -238,7 +248,7 @@ pub async fn pump_many<T: Row + Encode>(
                 written += 1;
                 if since_checkpoint >= 300 {
                     let place = list.place(&stream, at, written);
-                    sink.save(|p| p.many = Some(place))?;
+                    sink.save_rows(|p| p.many = Some(place))?;
                     since_checkpoint = 0;
                 }
                 if limit == Some(written) {
