@@ -22,7 +22,10 @@ const VERSION: u32 = 2;
 
 /// Files beside the checkpoint (suffixes after the target's name), written once and
 /// removed with it.
-const BESIDE: [&str; 1] = [super::period::INSTANCES_FILE];
+/// The file a period's instances are saved in, after the export's: `F.part.instances`.
+pub const INSTANCES_FILE: &str = ".part.instances";
+
+const BESIDE: [&str; 1] = [INSTANCES_FILE];
 
 /// How often rows and checkpoint are made durable (fsync) during a run.
 const SYNC_EVERY: Duration = Duration::from_secs(1);

@@ -6,7 +6,7 @@ use std::io;
 use zoom_participants::{Checkpoint, Error};
 
 use super::durable::Output;
-use super::run::Progress;
+use super::progress::Progress;
 use super::text::{say, shell_quote};
 use super::{Failure, OTHER};
 

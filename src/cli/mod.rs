@@ -2,15 +2,17 @@
 
 mod args;
 mod cells;
+mod csv_writer;
 mod display;
 mod durable;
 mod end;
 mod event_log;
+mod export;
 mod listen;
 mod output;
 mod period;
+mod progress;
 mod pump;
-mod run;
 mod signals;
 mod text;
 
@@ -136,7 +138,7 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     let result = if args.follow {
         listen::follow(&args, &client, notify).await
     } else {
-        run::export(&args, &client, notify).await
+        export::run(&args, &client, notify).await
     };
     drop(demo);
     result

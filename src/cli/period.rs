@@ -2,123 +2,14 @@
 //! then saved whole in a file of their own beside the checkpoint, which from then on only
 //! names it (count and digest) and says where the export stands in it.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use futures::StreamExt;
-use serde::{Deserialize, Serialize};
-use zoom_participants::{Client, Error, MeetingType, Webinar, WebinarType};
+use chrono::NaiveDate;
+use zoom_participants::{Client, MeetingType, Webinar, WebinarType};
 
+use super::durable::INSTANCES_FILE;
 use super::end::{End, Failed, write_failure};
-use super::output::Tags;
-use super::pump::Sink;
-use super::signals::interrupted;
+use super::progress::{Instance, Kind, Listed};
+use super::pump::{Next, Sink};
 use super::{Failure, OTHER};
-
-/// The instance file's name, after the export's: `F.part.instances`.
-pub const INSTANCES_FILE: &str = ".part.instances";
-
-/// Which kind of instance an ID names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Webinar,
-    Meeting,
-}
-
-impl Kind {
-    /// The tags of a period's instances: `webinar_uuid`… or `meeting_uuid`…
-    pub fn instance_tags(self) -> Vec<&'static str> {
-        match self {
-            Kind::Webinar => vec![
-                "webinar_uuid",
-                "webinar_id",
-                "webinar_topic",
-                "webinar_start_time",
-            ],
-            Kind::Meeting => vec![
-                "meeting_uuid",
-                "meeting_id",
-                "meeting_topic",
-                "meeting_start_time",
-            ],
-        }
-    }
-
-    /// `err` as the error of instance `id` of a fan-out.
-    pub fn error(self, id: String, err: Error) -> Error {
-        let source = Box::new(err);
-        match self {
-            Kind::Webinar => Error::Webinar {
-                webinar_id: id,
-                source,
-            },
-            Kind::Meeting => Error::Meeting {
-                meeting_id: id,
-                source,
-            },
-        }
-    }
-
-    /// The option that names one on the command line.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Kind::Webinar => "--webinar",
-            Kind::Meeting => "--meeting",
-        }
-    }
-
-    /// The tag of a row in a fan-out of IDs.
-    pub fn id_tag(self) -> &'static str {
-        match self {
-            Kind::Webinar => "webinar_id",
-            Kind::Meeting => "meeting_id",
-        }
-    }
-}
-
-/// An instance of a period, as rows are tagged with it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Instance {
-    pub uuid: String,
-    id: Option<i64>,
-    topic: Option<String>,
-    start_time: Option<DateTime<Utc>>,
-}
-
-impl Instance {
-    pub fn tags(&self, kind: Kind) -> Tags {
-        let names = kind.instance_tags();
-        Tags::new(vec![
-            (names[0], self.uuid.clone().into()),
-            (names[1], self.id.into()),
-            (names[2], self.topic.clone().into()),
-            // As the list writes instants (`2026-01-07T17:00:00Z`), not chrono's default
-            // `+00:00`: the same text as the instance's `start_time` in `--list-webinars`.
-            (
-                names[3],
-                self.start_time
-                    .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-                    .into(),
-            ),
-        ])
-    }
-}
-
-/// A list's CSV columns: the ones a reader looks for first, then the rest of the schema in
-/// the row type's order.
-pub fn instance_columns(fields: &'static [&'static str]) -> Vec<&'static str> {
-    const FIRST: [&str; 4] = ["uuid", "id", "topic", "start_time"];
-    FIRST
-        .into_iter()
-        .chain(fields.iter().copied().filter(|f| !FIRST.contains(f)))
-        .collect()
-}
-
-/// What the checkpoint keeps of the saved instance list: enough to know it is the one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Listed {
-    count: usize,
-    /// FNV-1a (64 bits, hex) of the file's bytes.
-    digest: String,
-}
 
 /// The instances of the period: read back from their file when an earlier run listed them,
 /// else listed now (resuming a listing that was interrupted), saved once, and named in the
@@ -220,13 +111,12 @@ async fn list(
         }
     };
     loop {
-        if let Some(signal) = interrupted() {
-            sink.save(|p| p.listing = Some(stream.checkpoint()))?;
-            return Ok(Some(End::Signal(signal)));
-        }
-        let next = tokio::select! {
-            next = stream.next() => next,
-            _ = sink.notify.notified() => continue,
+        let next = match sink.next(&mut stream, |_, _| Ok(())).await? {
+            Next::Item(next) => next,
+            Next::Signal(signal) => {
+                sink.save(|p| p.listing = Some(stream.checkpoint()))?;
+                return Ok(Some(End::Signal(signal)));
+            }
         };
         match next {
             Some(Ok(row)) => {

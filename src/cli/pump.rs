@@ -16,7 +16,7 @@ use super::display::count_row;
 use super::durable::Output;
 use super::end::{End, Failed, instance_hint, write_failure};
 use super::output::{Encoder, Tags};
-use super::run::{Place, Progress};
+use super::progress::{Place, Progress};
 use super::signals::interrupted;
 
 /// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
@@ -75,23 +75,20 @@ where
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
     loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
+        let next = sink
+            .next(&mut stream, |sink, stream| {
+                // What was written goes out now, under a checkpoint unless the last one
+                // already covers it.
                 if since_checkpoint > 0 {
-                    sink.save_rows(|p| p.one = Some(checkpoint(&stream)))?;
+                    sink.save_rows(|p| p.one = Some(checkpoint(stream)))?;
                     since_checkpoint = 0;
                 }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = sink.notify.notified() => continue,
-                }
-            }
+                Ok(())
+            })
+            .await?;
+        let next = match next {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
         match next {
             Some(Ok(item)) => {
@@ -153,12 +150,43 @@ impl Sink<'_> {
             .map_err(|e| write_failure(e, self.output))
     }
 
+    /// The next item of `stream`, or the signal that stopped the wait for it. When the item
+    /// is not there at once (the stream has to wait for the network), `on_wait` runs first:
+    /// what was written goes out then, under a checkpoint. A signal that came before the
+    /// wait, or comes during it, ends the wait. The one loop every mode of an export waits
+    /// in.
+    pub async fn next<S: Stream + Unpin>(
+        &mut self,
+        stream: &mut S,
+        on_wait: impl FnOnce(&mut Self, &S) -> Result<(), Failure>,
+    ) -> Result<Next<S::Item>, Failure> {
+        if let Some(item) = stream.next().now_or_never() {
+            return Ok(Next::Item(item));
+        }
+        on_wait(self, stream)?;
+        loop {
+            if let Some(signal) = interrupted() {
+                return Ok(Next::Signal(signal));
+            }
+            tokio::select! {
+                item = stream.next() => return Ok(Next::Item(item)),
+                _ = self.notify.notified() => {}
+            }
+        }
+    }
+
     /// Writes one encoded row (or header).
     pub fn write(&mut self, row: &[u8]) -> Result<(), Failure> {
         self.output
             .write(row)
             .map_err(|e| write_failure(e, self.output))
     }
+}
+
+/// What waiting for a stream gave: its next item (`None`: it ended), or a signal.
+pub enum Next<T> {
+    Item(Option<T>),
+    Signal(i32),
 }
 
 /// The webinars of a fan-out written one after the other: the ones asked for, and where
@@ -216,24 +244,19 @@ pub async fn pump_many<T: Row + Encode>(
         return Ok(End::Done);
     }
     loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
+        let next = sink
+            .next(&mut stream, |sink, stream| {
                 if since_checkpoint > 0 {
-                    let place = list.place(&stream, at, written);
+                    let place = list.place(stream, at, written);
                     sink.save_rows(|p| p.many = Some(place))?;
                     since_checkpoint = 0;
                 }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = sink.notify.notified() => continue,
-                }
-            }
+                Ok(())
+            })
+            .await?;
+        let next = match next {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
         match next {
             Some(Ok((id, item))) => {
@@ -261,7 +284,11 @@ pub async fn pump_many<T: Row + Encode>(
                 }
             }
             Some(Err(err)) => {
-                let id = err.webinar_id().unwrap_or_default().to_owned();
+                let id = err
+                    .webinar_id()
+                    .or(err.meeting_id())
+                    .unwrap_or_default()
+                    .to_owned();
                 list.reach(&mut at, &id);
                 if sink.output.is_durable() {
                     // Webinars are written one after the other: writing the next ones now

@@ -1,16 +1,14 @@
-//! One export, from the request to the last row, whatever interrupts it: which instances,
+//! The export: from the request to the last row, whatever interrupts it: which instances,
 //! from which source, one or many, rows or people.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Connection, Meeting, MeetingType, Participant,
-    ParticipantsRequest, ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType,
-    WebinarsRequest,
+    Attendance, Client, Connection, Meeting, MeetingType, Participant, ParticipantsRequest,
+    ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType, WebinarsRequest,
 };
 
 use super::args::{Args, Format, SourceArg, TypeArg};
@@ -18,40 +16,12 @@ use super::display::{progress_display, summary};
 use super::durable::{OpenError, Opened, Output, Target};
 use super::end::{BROKEN_PIPE, End, Failed, finish, output_failure, write_failure};
 use super::output::{Encoder, Tags};
-use super::period::{self, Instance, Kind, Listed, instance_columns};
-use super::pump::{Encode, List, Sink, pump_many, pump_one};
-use super::signals::interrupted;
+use super::period;
+use super::progress::{Kind, Progress, instance_columns};
+use super::pump::{Encode, List, Next, Sink, pump_many, pump_one};
 use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 
-/// Where a durable export stands: a few hundred bytes however long the export (a
-/// period's instances are saved once in a file of their own, see `period`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Progress {
-    /// The instances of a period, once listed: which saved list they are.
-    pub instances: Option<Listed>,
-    /// While the period is being listed: where the list stands, and the instances so far.
-    pub listing: Option<Checkpoint>,
-    pub listed: Vec<Instance>,
-    /// One stream of rows (an instance, or a list).
-    pub one: Option<Checkpoint>,
-    /// Many instances' rows, written one after the other.
-    pub many: Option<Place>,
-    /// How many instances (in order) have their per-person rows written.
-    pub people_done: usize,
-}
-
-/// Where an export of many instances, written one after the other, stands in their list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Place {
-    /// Instances before this one in the list are written whole.
-    pub done: usize,
-    /// Where the instance at `done` stands (`None`: not started).
-    pub current: Option<Checkpoint>,
-    /// Rows written in all, for `--limit`.
-    pub written: u64,
-}
-
-pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
+pub async fn run(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
     let ids = webinar_ids(args)?;
     let fingerprint = request_fingerprint(args, &ids);
     let (mut output, mut progress) = match &args.output {
@@ -92,7 +62,7 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
         notify: &notify,
         fresh,
     };
-    let result = run(args, client, &ids, &mut sink).await;
+    let result = rows(args, client, &ids, &mut sink).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -131,7 +101,8 @@ fn durable(
     }
 }
 
-async fn run(
+/// What the export writes: a list, one instance, or many (a period's, or the IDs given).
+async fn rows(
     args: &Args,
     client: &Client,
     ids: &[String],
@@ -442,12 +413,9 @@ async fn per_person<R: Row + Connection>(
     let mut errors = Vec::new();
     let mut row = Vec::with_capacity(4096);
     loop {
-        if let Some(signal) = interrupted() {
-            return Ok(End::Signal(signal));
-        }
-        let next = tokio::select! {
-            next = people.next() => next,
-            _ = sink.notify.notified() => continue,
+        let next = match sink.next(&mut people, |_, _| Ok(())).await? {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
         let Some((kind, id, result)) = next else {
             break;
