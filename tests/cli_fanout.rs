@@ -211,3 +211,65 @@ async fn a_fan_out_hint_carries_what_is_left_of_the_limit() {
         .expect("a hint");
     assert_eq!(hint[4..], ["--limit", "25"]);
 }
+
+#[tokio::test]
+async fn a_failing_meeting_of_a_mixed_fan_out_gets_a_meeting_hint_that_continues_it() {
+    let zoom = FakeZoom::builder()
+        .webinar("111", 20)
+        .meeting("222", 50)
+        .start()
+        .await
+        .unwrap();
+    zoom.push_fault_for("222", 3, cannot_access());
+    let args = ["--webinar", "111", "--meeting", "222", "--type", "past"];
+    let out = run(&zoom, &args).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let token = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/metrics/meetings/222/participants")
+        .nth(2)
+        .and_then(|r| r.query_value("next_page_token").map(str::to_owned))
+        .expect("the meeting's third page was asked for with a token");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (message, hint) = err
+        .trim_end()
+        .split_once("; resume with ")
+        .expect("a resume hint");
+    assert_eq!(
+        message,
+        "error: meeting 222: Zoom answered HTTP 400 (code 3000): Cannot access webinar info."
+    );
+    assert_eq!(
+        shell_words(hint),
+        ["--meeting", "222", "--resume-from", token.as_str()]
+    );
+    // The webinar whole, then the meeting's first two pages, each tagged with its own ID.
+    let lines: Vec<Value> = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 20 + 20);
+    assert!(lines[..20].iter().all(|l| l["webinar_id"] == "111"));
+    assert!(lines[20..].iter().all(|l| l["meeting_id"] == "222"));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.get("webinar_id").is_none() || l.get("meeting_id").is_none())
+    );
+
+    // The hint, with the type the run had, continues the meeting exactly.
+    let mut words = shell_words(hint);
+    words.extend(["--type".to_owned(), "past".to_owned()]);
+    let word_refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rest = run(&zoom, &word_refs).await;
+    assert_eq!(rest.status.code(), Some(0), "{}", stderr(&rest));
+    let rest: Vec<Participant> = String::from_utf8(rest.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rest == zoom.expected_meeting_participants("222", false)[20..]);
+}
