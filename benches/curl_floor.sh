@@ -37,8 +37,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building this commit ($(git rev-parse --short HEAD)) in release" >&2
+# A target directory shared with other checkouts holds whichever binary was linked last,
+# and cargo does not link it again when its own build is fresh: touching the binary's
+# root makes it link this checkout's. The copy is taken at once, so that another build
+# cannot swap it mid-run.
+touch src/main.rs
 cargo build --release --quiet --bin zoom-participants
-# A copy, so that another build into the same target directory cannot swap it mid-run.
 bin=$work/zoom-participants
 cp "$target/release/zoom-participants" "$bin"
 
