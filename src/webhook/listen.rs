@@ -105,7 +105,7 @@ impl Listener {
 
     /// Events held for the consumer before deliveries are answered 503 (at least 1).
     pub fn buffer(mut self, events: usize) -> Self {
-        self.buffer = events.max(1);
+        self.buffer = events.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 
@@ -117,7 +117,7 @@ impl Listener {
 
     /// Connections open at once (at least 1).
     pub fn max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = connections.max(1);
+        self.max_connections = connections.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 
