@@ -144,17 +144,17 @@ async fn send_all(addr: SocketAddr, requests: Vec<Vec<u8>>, expect: u16) -> usiz
     matched
 }
 
-/// Sends `requests` spread over `connections` keep-alive connections at once.
-async fn send_spread(
-    addr: SocketAddr,
-    requests: Vec<Vec<u8>>,
-    connections: usize,
-    expect: u16,
-) -> usize {
+/// `requests` dealt round-robin into one lane per connection.
+fn lanes(requests: Vec<Vec<u8>>, connections: usize) -> Vec<Vec<Vec<u8>>> {
     let mut lanes: Vec<Vec<Vec<u8>>> = vec![Vec::new(); connections];
     for (i, request) in requests.into_iter().enumerate() {
         lanes[i % connections].push(request);
     }
+    lanes
+}
+
+/// Sends each lane of requests on a keep-alive connection of its own, all at once.
+async fn send_spread(addr: SocketAddr, lanes: Vec<Vec<Vec<u8>>>, expect: u16) -> usize {
     let tasks: Vec<_> = lanes
         .into_iter()
         .map(|lane| tokio::spawn(send_all(addr, lane, expect)))
@@ -184,9 +184,12 @@ async fn bare_server() -> SocketAddr {
 
 /// One baseline run: seconds for EVENTS requests.
 async fn bare_run(addr: SocketAddr) -> f64 {
-    let requests: Vec<_> = (0..EVENTS).map(|n| request(n, SECRET)).collect();
+    let requests = lanes(
+        (0..EVENTS).map(|n| request(n, SECRET)).collect(),
+        CONNECTIONS,
+    );
     let started = Instant::now();
-    let ok = send_spread(addr, requests, CONNECTIONS, 200).await;
+    let ok = send_spread(addr, requests, 200).await;
     assert_eq!(ok, EVENTS);
     started.elapsed().as_secs_f64()
 }
@@ -202,9 +205,12 @@ async fn listener_run(round: usize) -> f64 {
     let path = std::env::temp_dir().join(format!("zp-bench-webhook-{}.ndjson", std::process::id()));
     let mut file = std::fs::File::create(&path).expect("a file");
     let first = round * EVENTS * 10;
-    let requests: Vec<_> = (first..first + EVENTS)
-        .map(|n| request(n, SECRET))
-        .collect();
+    let requests = lanes(
+        (first..first + EVENTS)
+            .map(|n| request(n, SECRET))
+            .collect(),
+        CONNECTIONS,
+    );
     let started = Instant::now();
     let writer = async {
         let mut line = Vec::with_capacity(4096);
@@ -227,7 +233,7 @@ async fn listener_run(round: usize) -> f64 {
         file.sync_data().expect("syncs");
         written
     };
-    let (sent, written) = tokio::join!(send_spread(addr, requests, CONNECTIONS, 200), writer);
+    let (sent, written) = tokio::join!(send_spread(addr, requests, 200), writer);
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!((sent, written), (EVENTS, EVENTS));
     let _ = std::fs::remove_file(&path);
@@ -254,12 +260,15 @@ async fn flood(forged: usize, connections: usize) -> (usize, f64, u64, usize) {
         .await
         .expect("bind");
     let addr = events.local_addr();
-    let requests: Vec<_> = (0..forged).map(|n| request(n, "not-the-secret")).collect();
+    let requests = lanes(
+        (0..forged).map(|n| request(n, "not-the-secret")).collect(),
+        connections,
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     let before = CURRENT.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let started = Instant::now();
-    let refused = send_spread(addr, requests, connections, 401).await;
+    let refused = send_spread(addr, requests, 401).await;
     let seconds = started.elapsed().as_secs_f64();
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
     assert_eq!(events.stats().refused as usize, refused);
