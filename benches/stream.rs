@@ -26,6 +26,8 @@ mod output;
 
 #[path = "../src/cli/cells.rs"]
 mod cells;
+#[path = "../src/cli/csv_writer.rs"]
+mod csv_writer;
 
 /// What `output.rs` needs of the CLI's arguments.
 mod args {

@@ -1,5 +1,7 @@
 //! Where a stream stands, in a form that outlives the process and Zoom's page tokens.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -191,5 +193,36 @@ mod tests {
         assert!(back.check("participants webinar=\"1\"").is_ok());
         let err = back.check("participants webinar=\"2\"").unwrap_err();
         assert!(err.to_string().contains("another request"), "{err}");
+    }
+}
+
+/// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
+/// ones included, so that they are not requested again). Webinars not started yet have
+/// none and start from their first page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebinarsCheckpoint {
+    pub(crate) webinars: BTreeMap<String, Checkpoint>,
+}
+
+impl WebinarsCheckpoint {
+    /// The checkpoint of one webinar, if it was started.
+    pub fn get(&self, webinar_id: &str) -> Option<&Checkpoint> {
+        self.webinars.get(webinar_id)
+    }
+
+    /// Every started webinar with its checkpoint.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Checkpoint)> {
+        self.webinars.iter().map(|(id, c)| (id.as_str(), c))
+    }
+}
+
+/// A fan-out checkpoint from webinars and their checkpoints: a caller that keeps its own
+/// record of the webinars done (an ordered export, say, that keeps only where it stands in
+/// its list) gives back the one in progress this way.
+impl FromIterator<(String, Checkpoint)> for WebinarsCheckpoint {
+    fn from_iter<I: IntoIterator<Item = (String, Checkpoint)>>(iter: I) -> Self {
+        WebinarsCheckpoint {
+            webinars: iter.into_iter().collect(),
+        }
     }
 }

@@ -11,9 +11,9 @@ use crate::endpoint::{
 use crate::error::{Error, Result};
 use crate::http::{Budget, Transport, check_url};
 use crate::model::ReportParticipant;
-use crate::participants::ParticipantsRequest;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::redact::Redactor;
+use crate::request::ParticipantsRequest;
 use crate::retry::RetryPolicy;
 
 /// Zoom's API base URL.

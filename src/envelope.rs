@@ -68,7 +68,7 @@ impl RawRow {
     /// value) as its first members. A member of the row named like a tag is kept, renamed
     /// `zoom_<name>`, so every line has one key per name and nothing Zoom sent is lost.
     pub fn write_json(&self, tags: &[(&str, &str)], out: &mut Vec<u8>) {
-        crate::json::write_row(self.as_str(), tags, out);
+        crate::json::write_raw(&self.body[self.range.clone()], tags, out);
     }
 
     pub(crate) fn new(page: &RawPage, index: usize) -> Self {

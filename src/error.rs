@@ -154,6 +154,16 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+
+    /// An error of one meeting in a fan-out over many; the others go on.
+    #[error("meeting {meeting_id}: {source}")]
+    Meeting {
+        /// The meeting ID as the caller gave it.
+        meeting_id: String,
+        /// What went wrong for that meeting.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 fn code_suffix(code: Option<i64>) -> String {
@@ -188,7 +198,7 @@ impl Error {
             Error::Api { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
             Error::OAuth { status, .. } => *status,
-            Error::Webinar { source, .. } => source.http_status(),
+            Error::Webinar { source, .. } | Error::Meeting { source, .. } => source.http_status(),
             _ => None,
         }
     }
@@ -197,7 +207,7 @@ impl Error {
     pub fn zoom_code(&self) -> Option<i64> {
         match self {
             Error::Api { code, .. } | Error::RateLimited { code, .. } => *code,
-            Error::Webinar { source, .. } => source.zoom_code(),
+            Error::Webinar { source, .. } | Error::Meeting { source, .. } => source.zoom_code(),
             _ => None,
         }
     }
@@ -207,7 +217,9 @@ impl Error {
         match self {
             Error::RateLimited { .. } | Error::BudgetSpent { .. } => true,
             Error::Api { status, .. } => *status == 429,
-            Error::Webinar { source, .. } => source.is_rate_limited(),
+            Error::Webinar { source, .. } | Error::Meeting { source, .. } => {
+                source.is_rate_limited()
+            }
             _ => false,
         }
     }
@@ -216,6 +228,14 @@ impl Error {
     pub fn webinar_id(&self) -> Option<&str> {
         match self {
             Error::Webinar { webinar_id, .. } => Some(webinar_id),
+            _ => None,
+        }
+    }
+
+    /// The meeting an error belongs to, for errors of a fan-out over meetings.
+    pub fn meeting_id(&self) -> Option<&str> {
+        match self {
+            Error::Meeting { meeting_id, .. } => Some(meeting_id),
             _ => None,
         }
     }
@@ -263,10 +283,19 @@ impl Error {
         Error::Connection { message }
     }
 
-    pub(crate) fn for_webinar(self, webinar_id: &str) -> Error {
-        Error::Webinar {
-            webinar_id: webinar_id.to_owned(),
-            source: Box::new(self),
+    /// This error as one of instance `id` of a fan-out: `instance` is `"meeting"` or
+    /// `"webinar"`.
+    pub(crate) fn for_instance(self, instance: &str, id: &str) -> Error {
+        let source = Box::new(self);
+        match instance {
+            "meeting" => Error::Meeting {
+                meeting_id: id.to_owned(),
+                source,
+            },
+            _ => Error::Webinar {
+                webinar_id: id.to_owned(),
+                source,
+            },
         }
     }
 }

@@ -1,14 +1,13 @@
 //! Many instances at once (webinars, meetings, or both): each one's pages in order,
 //! several in flight, with a checkpoint per instance.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::stream::{FusedStream, Stream, StreamExt};
-use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, WebinarsCheckpoint};
 use crate::client::Client;
 use crate::endpoint::{
     Endpoint, MEETING_PARTICIPANTS, REPORT_MEETING_PARTICIPANTS, REPORT_WEBINAR_PARTICIPANTS,
@@ -18,7 +17,8 @@ use crate::envelope::RawRow;
 use crate::error::Result;
 use crate::model::{Participant, ReportParticipant};
 use crate::paginate::Start;
-use crate::participants::{ParticipantStream, ParticipantsRequest, Target};
+use crate::participants::ParticipantStream;
+use crate::request::{Many, ParticipantsRequest, Target};
 use crate::row::Row;
 
 impl Client {
@@ -84,49 +84,6 @@ impl Client {
 /// streamed once.
 pub type WebinarsRequest<R = Participant> = ParticipantsRequest<R, Many>;
 
-/// The instances of a fan-out and how they are streamed.
-#[derive(Debug, Clone)]
-#[doc(hidden)]
-pub struct Many {
-    targets: Vec<Target>,
-    concurrency: usize,
-    pub(crate) resume: Option<WebinarsCheckpoint>,
-    ordered: bool,
-}
-
-impl Many {
-    pub(crate) fn new(mut targets: Vec<Target>) -> Self {
-        let mut seen = HashSet::new();
-        targets.retain(|t| seen.insert(t.id.clone()));
-        Many {
-            targets,
-            concurrency: 4,
-            resume: None,
-            ordered: false,
-        }
-    }
-}
-
-/// Where a fan-out stands: a [`Checkpoint`] for every webinar it has started (finished
-/// ones included, so that they are not requested again). Webinars not started yet have
-/// none and start from their first page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebinarsCheckpoint {
-    webinars: BTreeMap<String, Checkpoint>,
-}
-
-impl WebinarsCheckpoint {
-    /// The checkpoint of one webinar, if it was started.
-    pub fn get(&self, webinar_id: &str) -> Option<&Checkpoint> {
-        self.webinars.get(webinar_id)
-    }
-
-    /// Every started webinar with its checkpoint.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Checkpoint)> {
-        self.webinars.iter().map(|(id, c)| (id.as_str(), c))
-    }
-}
-
 impl<R: Row> ParticipantsRequest<R, Many> {
     /// How many webinars are streamed at once (at least 1), default 4.
     pub fn concurrency(mut self, webinars: usize) -> Self {
@@ -178,6 +135,10 @@ impl<R: Row> ParticipantsRequest<R, Many> {
             ordered,
         } = scope;
         WebinarsStream {
+            instances: targets
+                .iter()
+                .map(|t| (t.id.clone(), t.endpoint.instance))
+                .collect(),
             pending: targets.into(),
             active: Vec::new(),
             ended: BTreeMap::new(),
@@ -197,12 +158,15 @@ type Open<T> = Box<dyn Fn(&Target, Start) -> ParticipantStream<T> + Send>;
 /// The participants of many webinars as `(webinar ID, participant)` pairs.
 ///
 /// Unlike a [`ParticipantStream`], an error does not end it: the error of one webinar is
-/// yielded as an [`Error::Webinar`] naming it, that webinar stops, and the others go on.
+/// yielded as an [`Error::Webinar`] (or [`Error::Meeting`]) naming it, that one stops,
+/// and the others go on.
 /// [`checkpoint`](WebinarsStream::checkpoint) tells where every webinar stands.
 #[must_use = "streams do nothing unless polled"]
 pub struct WebinarsStream<T = Participant> {
     pending: VecDeque<Target>,
     active: Vec<(String, ParticipantStream<T>)>,
+    /// What each ID names (`webinar`, `meeting`), for its errors.
+    instances: HashMap<String, &'static str>,
     /// Webinars finished or failed, with where they stopped.
     ended: BTreeMap<String, Checkpoint>,
     /// Checkpoints to resume from, for webinars not started yet.
@@ -224,6 +188,19 @@ impl<T: Row> WebinarsStream<T> {
             webinars.insert(id.clone(), stream.checkpoint());
         }
         WebinarsCheckpoint { webinars }
+    }
+
+    /// Where one webinar stands (`None` before it starts): as
+    /// [`checkpoint`](WebinarsStream::checkpoint)`.get(webinar_id)`, without copying the
+    /// checkpoints of every other webinar.
+    pub fn checkpoint_of(&self, webinar_id: &str) -> Option<Checkpoint> {
+        if let Some((_, stream)) = self.active.iter().find(|(id, _)| id == webinar_id) {
+            return Some(stream.checkpoint());
+        }
+        self.ended
+            .get(webinar_id)
+            .or_else(|| self.saved.get(webinar_id))
+            .cloned()
     }
 
     fn start_more(&mut self) {
@@ -277,7 +254,9 @@ impl<T: Row> Stream for WebinarsStream<T> {
                         this.next = 0;
                         match ended {
                             Some(Err(err)) => {
-                                return Poll::Ready(Some(Err(err.for_webinar(&id))));
+                                let instance =
+                                    this.instances.get(&id).copied().unwrap_or("webinar");
+                                return Poll::Ready(Some(Err(err.for_instance(instance, &id))));
                             }
                             _ => continue 'start,
                         }

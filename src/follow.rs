@@ -14,7 +14,8 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::error::{Error, Result};
 use crate::model::{Extra, Participant};
-use crate::participants::{One, ParticipantStream, ParticipantsRequest};
+use crate::participants::ParticipantStream;
+use crate::request::{One, ParticipantsRequest};
 use crate::webhook::{EventKind, Instance, InstanceKind, ParticipantEvent};
 
 /// The shortest interval between two snapshots a follow accepts; a shorter one is raised

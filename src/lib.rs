@@ -65,6 +65,7 @@ mod paginate;
 mod participants;
 mod rate_limit;
 mod redact;
+mod request;
 mod retry;
 mod row;
 mod secret;
@@ -72,10 +73,11 @@ pub mod webhook;
 
 pub use attendance::{Attendance, Connection, PersonKey, attendance};
 pub use checkpoint::Checkpoint;
+pub use checkpoint::WebinarsCheckpoint;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use envelope::{MAX_ROWS_PER_PAGE, RawRow};
 pub use error::{Error, RateLimitKind, Result};
-pub use fanout::{WebinarsCheckpoint, WebinarsRequest, WebinarsStream};
+pub use fanout::{WebinarsRequest, WebinarsStream};
 pub use follow::{FollowStream, MIN_POLL_INTERVAL};
 pub use lists::{
     InstanceListRequest, InstanceListStream, Listed, MeetingListRequest, MeetingListStream,
@@ -86,9 +88,10 @@ pub use model::{
     Status, TrackingField, Webinar, WebinarType,
 };
 pub use paginate::{MAX_PREFETCH, Page, PageStream};
-pub use participants::{MAX_PAGE_SIZE, ParticipantStream, ParticipantsRequest};
+pub use participants::{MAX_PAGE_SIZE, ParticipantStream};
 pub use rate_limit::RateLimit;
 pub use redact::{Redactor, one_line};
+pub use request::ParticipantsRequest;
 pub use retry::RetryPolicy;
 pub use row::Row;
 /// The former name of [`Row`].

@@ -230,7 +230,7 @@ async fn resume_from_continues_after_the_saved_page() {
 }
 
 #[tokio::test]
-async fn a_failure_mid_stream_keeps_what_was_written_and_names_the_resume_token() {
+async fn a_failure_mid_stream_keeps_what_was_written_and_a_dead_token_gets_no_hint() {
     let zoom = FakeZoom::builder()
         .webinar(WEBINAR, 25)
         .page_token_ttl(Duration::ZERO)
@@ -245,15 +245,10 @@ async fn a_failure_mid_stream_keeps_what_was_written_and_names_the_resume_token(
     );
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    let token = zoom.requests()[1]
-        .query_value("next_page_token")
-        .unwrap()
-        .to_owned();
+    // The token died (Zoom's 400/300): a `--resume-from` with it would only fail again.
     assert_eq!(
         err.trim_end(),
-        format!(
-            "error: Zoom answered HTTP 400 (code 300): The next page token is invalid or expired.; resume with --resume-from {token}"
-        )
+        "error: Zoom answered HTTP 400 (code 300): The next page token is invalid or expired."
     );
 }
 

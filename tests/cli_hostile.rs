@@ -134,9 +134,8 @@ async fn the_resume_hint_is_shell_quoted_and_never_replays_a_repeated_token() {
     let hostile = "a b;echo x";
     let server = two_pages(
         hostile,
-        ResponseTemplate::new(400).set_body_json(
-            json!({"code": 300, "message": "The next page token is invalid or expired."}),
-        ),
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"code": 3000, "message": "Cannot access webinar info."})),
     )
     .await;
     let mut cmd = command(&format!("{}/v2", server.uri()), TOKEN);
@@ -164,6 +163,24 @@ async fn the_resume_hint_is_shell_quoted_and_never_replays_a_repeated_token() {
     assert!(stderr(&out).contains("repeated"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("--resume-from"), "{}", stderr(&out));
     assert_eq!(rows(&out).len(), 6, "both pages are written once");
+
+    // Zoom says the token is dead (400/300): resuming with it would only fail again.
+    let server = two_pages(
+        hostile,
+        ResponseTemplate::new(400).set_body_json(
+            json!({"code": 300, "message": "The next page token is invalid or expired."}),
+        ),
+    )
+    .await;
+    let mut cmd = command(&format!("{}/v2", server.uri()), TOKEN);
+    cmd.args(["--webinar", WEBINAR]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: Zoom answered HTTP 400 (code 300): The next page token is invalid or expired.\n"
+    );
+    assert_eq!(rows(&out).len(), 3);
 }
 
 #[tokio::test]

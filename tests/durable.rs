@@ -125,7 +125,8 @@ async fn a_rerun_after_the_tokens_expired_re_walks_and_a_changed_list_is_refused
     };
     let reference_args = args(&reference);
     let refs: Vec<&str> = reference_args.iter().map(String::as_str).collect();
-    assert!(run(&zoom, &refs).await.status.success());
+    let out = run(&zoom, &refs).await;
+    assert!(out.status.success(), "{}", stderr(&out));
     let export_args = args(&target);
     let export: Vec<&str> = export_args.iter().map(String::as_str).collect();
     kill_after(&zoom, &export, Duration::from_millis(200)).await;
@@ -380,7 +381,7 @@ async fn a_request_budget_stops_resumably_with_exit_4() {
         ],
     )
     .await;
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let out = run(
         &zoom,
         &[
@@ -395,7 +396,7 @@ async fn a_request_budget_stops_resumably_with_exit_4() {
         ],
     )
     .await;
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let out = run(
         &zoom,
         &[

@@ -7,6 +7,8 @@
 mod lists;
 #[path = "fake_meetings/report.rs"]
 mod report;
+#[path = "fake_meetings/schema.rs"]
+mod schema;
 
 use std::collections::{BTreeSet, HashMap};
 

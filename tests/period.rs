@@ -831,7 +831,7 @@ fn instances_saved(target: &Path) -> bool {
         match value {
             Value::Object(map) => map
                 .iter()
-                .any(|(k, v)| (k == "instances" && v.is_array()) || find(v)),
+                .any(|(k, v)| (k == "instances" && !v.is_null()) || find(v)),
             Value::Array(items) => items.iter().any(find),
             _ => false,
         }

@@ -152,8 +152,9 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 
-    /// Pages to fetch ahead while the current one is written (0..=64).
-    #[arg(long, value_name = "PAGES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=64))]
+    /// Pages to fetch ahead while the current one is written (0..=64). Two keep one
+    /// connection busy while a page is written (see BENCHMARKS.md).
+    #[arg(long, value_name = "PAGES", default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
     pub prefetch: u16,
 
     /// Webinars streamed at once when several are asked for.
@@ -161,8 +162,10 @@ pub struct Args {
     pub concurrency: u64,
 
     /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
-    /// (with --from/--to: a generated quarter of webinars, 2026-01-01..2026-03-31).
-    #[arg(long, conflicts_with_all = ["webinars", "webinars_from", "meetings"])]
+    /// (with --from/--to: a generated quarter of webinars and meetings,
+    /// 2026-01-01..2026-03-31; with --meeting 85746065432: the demo meeting, and
+    /// 85746065433 is a one-person meeting for --type pastOne).
+    #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
     pub demo: bool,
 
     /// Receive Zoom's participant webhooks on ADDR (host:port) and write one NDJSON line

@@ -8,7 +8,7 @@ use std::io;
 use serde::Serialize;
 use serde::ser::Impossible;
 
-use super::output::{cell_of_json, csv_cell};
+use super::csv_writer::{cell_of_json, csv_cell};
 
 /// A row's cells read off its `Serialize`, without the round trip through JSON text: a
 /// known field's string, boolean or integer becomes its cell as it is; any other value

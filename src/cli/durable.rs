@@ -1,8 +1,8 @@
 //! Where rows go: standard output, or a durable export to a file.
 //!
-//! A durable export writes to `FILE.part`, and after each page's rows a checkpoint
-//! `FILE.part.checkpoint` (written to a temporary file, then renamed over the old one, so
-//! that it is always whole). The rows a checkpoint covers are flushed before it is written,
+//! A durable export writes to `FILE.part`, and after a page's rows (at most every 50 ms) a
+//! checkpoint `FILE.part.checkpoint` (written to a temporary file, then renamed over the old
+//! one, so that it is always whole). The rows a checkpoint covers are flushed before it is written,
 //! and made durable (fsync) at least once a second and at the end. A rerun of the same
 //! command truncates `FILE.part` to what its checkpoint covers (dropping a half line or
 //! rows written after it) and continues; success renames `FILE.part` over `FILE` and removes
@@ -16,11 +16,24 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-/// The state file's format version.
-const VERSION: u32 = 1;
+/// The state file's format version (2: a fan-out's place in its list instead of every
+/// webinar's checkpoint, a period's instances in a file of their own).
+const VERSION: u32 = 2;
+
+/// Files beside the checkpoint (suffixes after the target's name), written once and
+/// removed with it.
+/// The file a period's instances are saved in, after the export's: `F.part.instances`.
+pub const INSTANCES_FILE: &str = ".part.instances";
+
+const BESIDE: [&str; 1] = [INSTANCES_FILE];
 
 /// How often rows and checkpoint are made durable (fsync) during a run.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// The least time between two checkpoints of rows written ([`Output::checkpoint_rows`]):
+/// one a page from a server that takes longer than this per page (Zoom does), not four
+/// hundred file replacements a second from a fast one on loopback.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// What a checkpoint file holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,6 +60,8 @@ struct Durable {
     checkpoint: PathBuf,
     request: BTreeMap<String, String>,
     last_sync: Instant,
+    /// When the checkpoint was last replaced.
+    last_checkpoint: Option<Instant>,
 }
 
 /// What opening an output found.
@@ -168,6 +183,7 @@ impl Output {
                 checkpoint: checkpoint.clone(),
                 request: request.clone(),
                 last_sync: Instant::now(),
+                last_checkpoint: None,
             }),
         };
         match saved {
@@ -203,6 +219,9 @@ impl Output {
             None => {
                 let file = File::create(&part).map_err(|e| io_error("create", &part, e))?;
                 let _ = fs::remove_file(&checkpoint);
+                for suffix in BESIDE {
+                    let _ = fs::remove_file(sibling(target, suffix));
+                }
                 Ok(Opened::Fresh(durable(file, 0)))
             }
         }
@@ -224,6 +243,20 @@ impl Output {
         Ok(())
     }
 
+    /// As [`checkpoint`](Output::checkpoint), for rows written as they come: the
+    /// checkpoint file is replaced only if the last one is [`CHECKPOINT_EVERY`] old (a
+    /// rerun then fetches again the few pages after it, and writes the same bytes).
+    pub fn checkpoint_rows<P: Serialize>(&mut self, progress: &P) -> io::Result<()> {
+        let recent = self.durable.as_ref().is_some_and(|d| {
+            d.last_checkpoint
+                .is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY)
+        });
+        if recent {
+            return self.out.flush();
+        }
+        self.checkpoint(progress)
+    }
+
     /// Flushes the rows written so far, then (for a durable export) replaces the
     /// checkpoint with one that covers them.
     pub fn checkpoint<P: Serialize>(&mut self, progress: &P) -> io::Result<()> {
@@ -232,6 +265,7 @@ impl Output {
         let Some(durable) = &mut self.durable else {
             return Ok(());
         };
+        durable.last_checkpoint = Some(Instant::now());
         let sync = durable.last_sync.elapsed() >= SYNC_EVERY;
         if sync {
             self.out.get_ref().sync_data()?;
@@ -255,6 +289,35 @@ impl Output {
         fs::rename(&temporary, &durable.checkpoint)
     }
 
+    /// Saves what is written once and never changes (a period's instances) in a file
+    /// beside the checkpoint, `FILE{suffix}`: whole and on disk (temporary file, fsync,
+    /// rename) before any checkpoint names it. Nothing for a stream.
+    pub fn save_beside(&self, suffix: &str, bytes: &[u8]) -> io::Result<()> {
+        let Some(durable) = &self.durable else {
+            return Ok(());
+        };
+        let path = sibling(&durable.target, suffix);
+        let temporary = sibling(&path, ".tmp");
+        {
+            let mut file = File::create(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_data()?;
+        }
+        fs::rename(&temporary, &path)
+    }
+
+    /// What [`save_beside`](Output::save_beside) saved (`None`: no such file, or a stream).
+    pub fn read_beside(&self, suffix: &str) -> io::Result<Option<Vec<u8>>> {
+        let Some(durable) = &self.durable else {
+            return Ok(None);
+        };
+        match fs::read(sibling(&durable.target, suffix)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Ends a successful run: the export replaces its target, and nothing else is left.
     pub fn finish(mut self) -> io::Result<()> {
         self.out.flush()?;
@@ -265,6 +328,11 @@ impl Output {
             match fs::remove_file(&durable.checkpoint) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
+            }
+            // Named by no checkpoint any more: a crash before this leaves a file that the
+            // next fresh start removes.
+            for suffix in BESIDE {
+                let _ = fs::remove_file(sibling(&durable.target, suffix));
             }
             fs::rename(&durable.part, &durable.target)?;
             if let Some(dir) = durable

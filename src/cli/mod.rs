@@ -2,13 +2,17 @@
 
 mod args;
 mod cells;
+mod csv_writer;
 mod display;
 mod durable;
+mod end;
 mod event_log;
+mod export;
 mod listen;
 mod output;
+mod period;
+mod progress;
 mod pump;
-mod run;
 mod signals;
 mod text;
 
@@ -25,6 +29,10 @@ pub use text::say;
 
 /// The demo webinar's ID.
 const DEMO_WEBINAR: &str = "95204914252";
+/// The demo meeting's ID (`--demo --meeting 85746065432`).
+const DEMO_MEETING: &str = "85746065432";
+/// The demo's one-person meeting (`--demo --meeting 85746065433 --type pastOne`).
+const DEMO_ONE_PERSON_MEETING: &str = "85746065433";
 
 /// A failure: the exit code and the one line that explains it.
 pub struct Failure {
@@ -49,7 +57,9 @@ impl Failure {
     /// The exit code of a library error.
     fn code_of(err: &Error) -> u8 {
         match err {
-            Error::Webinar { source, .. } => Failure::code_of(source),
+            Error::Webinar { source, .. } | Error::Meeting { source, .. } => {
+                Failure::code_of(source)
+            }
             Error::InvalidRequest(_) | Error::Config(_) => USAGE,
             e if e.is_rate_limited() => RATE_LIMITED,
             // A token endpoint that refuses is authentication; one that cannot be reached
@@ -101,8 +111,11 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     }
     let mut demo = None;
     let client = if args.demo {
-        let mut zoom =
-            FakeZoom::builder().webinar(DEMO_WEBINAR, args.demo_participants.unwrap_or(10_000));
+        let size = args.demo_participants.unwrap_or(10_000);
+        let mut zoom = FakeZoom::builder()
+            .webinar(DEMO_WEBINAR, size)
+            .meeting(DEMO_MEETING, size)
+            .one_person_meeting(DEMO_ONE_PERSON_MEETING);
         if args.from.is_some() {
             zoom = zoom.demo_period();
         }
@@ -125,7 +138,7 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
     let result = if args.follow {
         listen::follow(&args, &client, notify).await
     } else {
-        run::export(&args, &client, notify).await
+        export::run(&args, &client, notify).await
     };
     drop(demo);
     result
@@ -183,7 +196,7 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         && (!args.webinars.is_empty()
             || args.webinars_from.is_some()
             || (args.from.is_some() && !period_of_meetings)
-            || (args.demo && args.from.is_none()))
+            || (args.demo && args.from.is_none() && args.meetings.is_empty()))
     {
         return usage(
             "--type pastOne is for meetings only (--meeting, or --meetings with --from/--to)",
@@ -197,6 +210,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         }
         if args.webinar_type.is_some() {
             return usage("--source report takes no --type (the Report API lists past sessions)");
+        }
+        if !args.role.is_empty() {
+            return usage("--source report takes no --role (the Report API's rows have no role)");
         }
     }
     if let Some(id) = args.meetings.iter().find(|id| args.webinars.contains(id)) {

@@ -11,6 +11,7 @@ use zoom_participants::RawRow;
 
 use super::args::Format;
 use super::cells::RowCells;
+use super::csv_writer::{cell_of_json, csv_cell, csv_line, end_line};
 
 /// Fields a row carries besides its own: which webinar (instance) it belongs to. NDJSON
 /// puts them first in each object, CSV in the leading columns.
@@ -135,52 +136,6 @@ impl Encoder {
             }
         }
     }
-}
-
-/// One CSV line, as the `csv` crate writes it by default (`,`, `"` doubled inside quotes,
-/// quotes only when needed, `\n` at the end).
-fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>, out: &mut Vec<u8>) -> io::Result<()> {
-    let start = out.len();
-    for (n, cell) in cells.into_iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        csv_cell(cell, out);
-    }
-    end_line(start, out);
-    Ok(())
-}
-
-/// Ends the line that started at `start`; a line with nothing in it is one empty quoted
-/// cell, as the `csv` crate writes it, so that it is not read as no record at all.
-fn end_line(start: usize, out: &mut Vec<u8>) {
-    if out.len() == start {
-        out.extend_from_slice(b"\"\"");
-    }
-    out.push(b'\n');
-}
-
-/// One cell: quoted (with its quotes doubled) when it holds a delimiter, a quote or a line
-/// break, as it is, otherwise.
-pub(super) fn csv_cell(cell: &str, out: &mut Vec<u8>) {
-    let bytes = cell.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    out.push(b'"');
-    let mut parts = bytes.split(|b| *b == b'"');
-    if let Some(first) = parts.next() {
-        out.extend_from_slice(first);
-    }
-    for part in parts {
-        out.extend_from_slice(b"\"\"");
-        out.extend_from_slice(part);
-    }
-    out.push(b'"');
 }
 
 /// Appends a row's cells, in the order of `fields`, then `extra` (after a delimiter when
@@ -332,23 +287,6 @@ impl<'de> Visitor<'de> for NameVisitor {
 /// A value's cell: a string's text, anything else its JSON text.
 fn cell(raw: &RawValue) -> Cow<'_, str> {
     cell_of_json(raw.get())
-}
-
-/// The cell of a value's JSON text.
-pub(super) fn cell_of_json(text: &str) -> Cow<'_, str> {
-    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        if !inner.contains('\\') {
-            // Nothing escaped: the text between the quotes is the string.
-            return Cow::Borrowed(inner);
-        }
-        if let Ok(unescaped) = serde_json::from_str::<String>(text) {
-            return Cow::Owned(unescaped);
-        }
-    }
-    if text == "null" {
-        return Cow::Borrowed("");
-    }
-    Cow::Borrowed(text)
 }
 
 #[cfg(test)]

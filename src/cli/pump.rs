@@ -14,8 +14,9 @@ use zoom_participants::{
 use super::Failure;
 use super::display::count_row;
 use super::durable::Output;
+use super::end::{End, Failed, instance_hint, write_failure};
 use super::output::{Encoder, Tags};
-use super::run::{End, Progress, write_failure};
+use super::progress::{Place, Progress};
 use super::signals::interrupted;
 
 /// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
@@ -74,23 +75,20 @@ where
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
     loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
+        let next = sink
+            .next(&mut stream, |sink, stream| {
+                // What was written goes out now, under a checkpoint unless the last one
+                // already covers it.
                 if since_checkpoint > 0 {
-                    sink.save(|p| p.one = Some(checkpoint(&stream)))?;
+                    sink.save_rows(|p| p.one = Some(checkpoint(stream)))?;
                     since_checkpoint = 0;
                 }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = sink.notify.notified() => continue,
-                }
-            }
+                Ok(())
+            })
+            .await?;
+        let next = match next {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
         match next {
             Some(Ok(item)) => {
@@ -101,7 +99,7 @@ where
                 count_row();
                 since_checkpoint += 1;
                 if since_checkpoint >= 300 {
-                    sink.save(|p| p.one = Some(checkpoint(&stream)))?;
+                    sink.save_rows(|p| p.one = Some(checkpoint(&stream)))?;
                     since_checkpoint = 0;
                 }
                 if interrupted().is_some() && checkpoint(&stream).rows_in_progress() == 0 {
@@ -113,7 +111,7 @@ where
             }
             Some(Err(err)) => {
                 sink.progress.one = Some(checkpoint(&stream));
-                return Ok(End::Failed(vec![err]));
+                return Ok(End::Failed(vec![Failed::from(err)]));
             }
             None => {
                 sink.progress.one = Some(checkpoint(&stream));
@@ -142,6 +140,41 @@ impl Sink<'_> {
             .map_err(|e| write_failure(e, self.output))
     }
 
+    /// As [`save`](Sink::save) after rows written as they come: the checkpoint file is
+    /// replaced at most every 50 ms (see `Output::checkpoint_rows`); the rows are flushed
+    /// every time.
+    pub fn save_rows(&mut self, update: impl FnOnce(&mut Progress)) -> Result<(), Failure> {
+        update(self.progress);
+        self.output
+            .checkpoint_rows(&*self.progress)
+            .map_err(|e| write_failure(e, self.output))
+    }
+
+    /// The next item of `stream`, or the signal that stopped the wait for it. When the item
+    /// is not there at once (the stream has to wait for the network), `on_wait` runs first:
+    /// what was written goes out then, under a checkpoint. A signal that came before the
+    /// wait, or comes during it, ends the wait. The one loop every mode of an export waits
+    /// in.
+    pub async fn next<S: Stream + Unpin>(
+        &mut self,
+        stream: &mut S,
+        on_wait: impl FnOnce(&mut Self, &S) -> Result<(), Failure>,
+    ) -> Result<Next<S::Item>, Failure> {
+        if let Some(item) = stream.next().now_or_never() {
+            return Ok(Next::Item(item));
+        }
+        on_wait(self, stream)?;
+        loop {
+            if let Some(signal) = interrupted() {
+                return Ok(Next::Signal(signal));
+            }
+            tokio::select! {
+                item = stream.next() => return Ok(Next::Item(item)),
+                _ = self.notify.notified() => {}
+            }
+        }
+    }
+
     /// Writes one encoded row (or header).
     pub fn write(&mut self, row: &[u8]) -> Result<(), Failure> {
         self.output
@@ -150,49 +183,84 @@ impl Sink<'_> {
     }
 }
 
+/// What waiting for a stream gave: its next item (`None`: it ended), or a signal.
+pub enum Next<T> {
+    Item(Option<T>),
+    Signal(i32),
+}
+
+/// The webinars of a fan-out written one after the other: the ones asked for, and where
+/// they start in the export's whole list.
+pub struct List<'a> {
+    pub ids: &'a [String],
+    /// The option that names an instance on the command line (`--webinar`, `--meeting`).
+    pub flag_of: &'a dyn Fn(&str) -> &'static str,
+    pub start: usize,
+    /// Rows the export wrote before this run.
+    pub written: u64,
+}
+
+impl List<'_> {
+    /// The export's place: webinar `at` of this run's list in progress.
+    fn place<T: Row>(&self, stream: &WebinarsStream<T>, at: usize, written: u64) -> Place {
+        Place {
+            done: self.start + at,
+            current: self.ids.get(at).and_then(|id| stream.checkpoint_of(id)),
+            written,
+        }
+    }
+
+    /// Moves `at` to webinar `id`: the webinars before it are written whole (they come in
+    /// order).
+    fn reach(&self, at: &mut usize, id: &str) {
+        if self.ids.get(*at).is_some_and(|current| current == id) {
+            return;
+        }
+        if let Some(ahead) = self.ids.iter().skip(*at).position(|i| i == id) {
+            *at += ahead;
+        }
+    }
+}
+
 /// Rows of many webinars to the output, each tagged with its webinar: as [`pump_one`],
-/// except that one webinar's error does not end the run.
+/// except that one webinar's error does not end the run on standard output. The
+/// checkpoint keeps the place in `list` (a few bytes), not every webinar's.
 pub async fn pump_many<T: Row + Encode>(
     mut stream: WebinarsStream<T>,
     encoder: &Encoder,
     tag_of: &dyn Fn(&str) -> Tags,
     limit: Option<u64>,
+    list: List<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
     let mut tags: HashMap<String, Tags> = HashMap::new();
     let mut row = Vec::with_capacity(4096);
     let mut since_checkpoint = 0u32;
-    let mut errors = Vec::new();
+    let mut failures = Vec::new();
+    let mut at = 0;
     // The cap is on the whole export: what earlier runs of it wrote counts.
-    let mut written: u64 = sink
-        .progress
-        .many
-        .as_ref()
-        .map_or(0, |c| c.iter().map(|(_, c)| c.items_yielded()).sum());
+    let mut written = list.written;
     if limit.is_some_and(|limit| written >= limit) {
         return Ok(End::Done);
     }
     loop {
-        let next = match stream.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // The stream has to wait: what was written goes out now, under a checkpoint
-                // unless the last one already covers it.
+        let next = sink
+            .next(&mut stream, |sink, stream| {
                 if since_checkpoint > 0 {
-                    sink.save(|p| p.many = Some(stream.checkpoint()))?;
+                    let place = list.place(stream, at, written);
+                    sink.save_rows(|p| p.many = Some(place))?;
                     since_checkpoint = 0;
                 }
-                if let Some(signal) = interrupted() {
-                    return Ok(End::Signal(signal));
-                }
-                tokio::select! {
-                    next = stream.next() => next,
-                    _ = sink.notify.notified() => continue,
-                }
-            }
+                Ok(())
+            })
+            .await?;
+        let next = match next {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
         match next {
             Some(Ok((id, item))) => {
+                list.reach(&mut at, &id);
                 row.clear();
                 let tags = tags.entry(id).or_insert_with_key(|id| tag_of(id));
                 item.encode(encoder, tags, &mut row)
@@ -202,33 +270,45 @@ pub async fn pump_many<T: Row + Encode>(
                 since_checkpoint += 1;
                 written += 1;
                 if since_checkpoint >= 300 {
-                    sink.save(|p| p.many = Some(stream.checkpoint()))?;
+                    let place = list.place(&stream, at, written);
+                    sink.save_rows(|p| p.many = Some(place))?;
                     since_checkpoint = 0;
                 }
                 if limit == Some(written) {
                     break;
                 }
                 if let Some(signal) = interrupted() {
-                    sink.save(|p| p.many = Some(stream.checkpoint()))?;
+                    let place = list.place(&stream, at, written);
+                    sink.save(|p| p.many = Some(place))?;
                     return Ok(End::Signal(signal));
                 }
             }
             Some(Err(err)) => {
-                errors.push(err);
+                let id = err
+                    .webinar_id()
+                    .or(err.meeting_id())
+                    .unwrap_or_default()
+                    .to_owned();
+                list.reach(&mut at, &id);
                 if sink.output.is_durable() {
                     // Webinars are written one after the other: writing the next ones now
                     // would put this one's rest after them on the rerun, and the file would
                     // differ from an uninterrupted export.
+                    failures.push(Failed::from(err));
                     break;
                 }
+                let left = limit.map(|limit| limit.saturating_sub(written));
+                let checkpoint = stream.checkpoint_of(&id);
+                let hint = instance_hint((list.flag_of)(&id), &id, checkpoint.as_ref(), &err, left);
+                failures.push(Failed { error: err, hint });
             }
             None => break,
         }
     }
-    sink.progress.many = Some(stream.checkpoint());
-    Ok(if errors.is_empty() {
+    sink.progress.many = Some(list.place(&stream, at, written));
+    Ok(if failures.is_empty() {
         End::Done
     } else {
-        End::Failed(errors)
+        End::Failed(failures)
     })
 }

@@ -30,6 +30,11 @@ fn webinar_start() -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_268_800, 0).unwrap_or_default() // 2026-01-01T12:00:00Z
 }
 
+/// `t` plus `by`, or the latest instant a clock holds.
+fn later_by(t: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Row `index` of the webinar generated from `seed`. Rows are people joining: some rejoin
 /// (the same person again, as Zoom reports it), some are blanked as for HIPAA accounts or
 /// external users, some carry values and fields this crate does not know.
@@ -44,10 +49,15 @@ pub(crate) fn participant(seed: u64, index: u64, with_registrant_id: bool) -> Pa
     let email = format!("user{person}@example.com");
     let device = pick(&mut rng, DEVICES);
     let network = pick(&mut rng, NETWORKS);
-    let joined =
-        webinar_start() + Duration::milliseconds((index as i64) * 1_537 + rng.i64(0..1_000));
-    let left = joined + Duration::seconds(rng.i64(60..7_200));
-    let user_id = format!("{}", 16_778_240 + person);
+    // Saturating: a row number past what a clock holds (a webinar of u64::MAX rows and a
+    // page token far into it) gives a late instant, not a panic in the handler.
+    let after_start = i64::try_from(index)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_537)
+        .saturating_add(rng.i64(0..1_000));
+    let joined = later_by(webinar_start(), Duration::milliseconds(after_start));
+    let left = later_by(joined, Duration::seconds(rng.i64(60..7_200)));
+    let user_id = format!("{}", 16_778_240_u64.wrapping_add(person));
 
     let status = match index % 17 {
         16 => Status::Other("in_breakout_room".into()),
@@ -173,9 +183,10 @@ pub(crate) fn meeting_participant(
 ) -> Participant {
     let mut p = if one_person {
         let mut host = participant(seed, 0, with_registrant_id);
-        let later = Duration::minutes(90 * index as i64);
-        host.join_time = host.join_time.map(|t| t + later);
-        host.leave_time = host.leave_time.map(|t| t + later);
+        let minutes = i64::try_from(index).unwrap_or(i64::MAX).saturating_mul(90);
+        let later = Duration::try_minutes(minutes).unwrap_or(Duration::MAX);
+        host.join_time = host.join_time.map(|t| later_by(t, later));
+        host.leave_time = host.leave_time.map(|t| later_by(t, later));
         host.participant_uuid = Some(format!("uuid-{seed:x}-{index:x}"));
         host.status = Some(Status::InMeeting);
         host

@@ -7,7 +7,7 @@ use super::list::{self, ListType};
 use super::meetings::meeting_json;
 use super::report::{self, ReportKind};
 use super::webinars::webinar_json;
-use super::{FakeWebinar, FakeZoom, Rows, data, lock};
+use super::{FakeMeeting, FakeWebinar, FakeZoom, Rows, data, lock};
 use crate::model::Participant;
 
 impl FakeZoom {
@@ -163,6 +163,20 @@ impl FakeZoom {
             .insert(webinar.uuid.clone(), webinar.participants);
         catalog.listed.retain(|w| w.uuid != webinar.uuid);
         catalog.listed.push(webinar);
+    }
+
+    /// Lists `meeting` from now on, as [`FakeZoomBuilder::listed_meeting`] does before the
+    /// start (a listed meeting with the same UUID is replaced).
+    pub fn list_meeting(&self, meeting: FakeMeeting) {
+        let rows = if meeting.one_person {
+            Rows::one_person(meeting.participants)
+        } else {
+            Rows::regular(meeting.participants)
+        };
+        let mut catalog = lock(&self.shared.catalog);
+        catalog.meetings.insert(meeting.uuid.clone(), rows);
+        catalog.listed_meetings.retain(|m| m.uuid != meeting.uuid);
+        catalog.listed_meetings.push(meeting);
     }
 
     /// Generates every participant from `seed` from now on: the same webinars and meetings,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde_json::{Value, json};
 
-use super::list::{Listed, instance_json, stable_hash};
+use super::instances::{Listed, instance_json, stable_hash};
 
 /// One meeting instance in the fake's Dashboard meeting list.
 ///

@@ -76,6 +76,7 @@
 mod builder;
 mod data;
 mod expected;
+mod instances;
 mod list;
 mod live;
 mod meetings;

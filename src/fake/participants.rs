@@ -407,4 +407,24 @@ mod tests {
         assert_eq!(a[3].user_id, a[0].user_id, "row 3 is a rejoin of row 0");
         assert_ne!(a[3].join_time, a[0].join_time);
     }
+
+    #[test]
+    fn rows_far_past_what_a_clock_holds_are_late_not_a_panic() {
+        for index in [u64::MAX, u64::MAX - 3, i64::MAX as u64 + 1] {
+            let p = data::participant(1, index, true);
+            assert!(p.join_time.is_some() && p.join_time <= p.leave_time);
+            for one_person in [false, true] {
+                // The latest instant is beyond RFC 3339's four-digit years: the model keeps
+                // its text as an unknown value, and the row still has its join time.
+                let m = data::meeting_participant(1, index, true, one_person);
+                let text = serde_json::to_string(&m).unwrap_or_default();
+                assert!(text.contains(r#""join_time":"#), "{index} {one_person}");
+            }
+            for kind in [ReportKind::Webinar, ReportKind::Meeting] {
+                let text = report::report_text(kind, 1, index, true);
+                assert_eq!(text.matches(r#""join_time":"#).count(), 1, "{text}");
+                assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+            }
+        }
+    }
 }

@@ -82,14 +82,17 @@ pub(super) fn report_row(dashboard: &Participant, index: u64, with_registrant_id
         ("participant_user_id", text(&dashboard.participant_user_id)),
         ("bo_mtg_id", text(&dashboard.bo_mtg_id)),
     ];
-    let known = fields
-        .into_iter()
-        .filter_map(|(name, value)| Some((name.to_owned(), value?)));
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    // An extra field of a report field's name (a known field whose value the model could
+    // not type, such as an instant past year 9999) is already among the report's fields.
     let unknown = dashboard
         .extra
         .iter()
-        .filter(|(name, _)| *name != "in_room_participants")
+        .filter(|(name, _)| *name != "in_room_participants" && !names.contains(name))
         .map(|(name, raw)| (name.to_owned(), raw.get().to_owned()));
+    let known = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)));
     let members: Vec<String> = known
         .chain(unknown)
         .map(|(name, value)| format!("{}:{value}", quoted(&name)))

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::list::{Listed, instance_json, stable_hash};
+use super::instances::{Listed, instance_json, stable_hash};
 
 /// One webinar instance in the fake's Dashboard webinar list.
 ///

@@ -1,6 +1,7 @@
 //! `tap-zoom-participants`: a Singer tap (for Meltano and any Singer runner) on the
-//! zoom-participants library: streams `webinars` and `webinar_participants`, incremental
-//! by instance end time, exactly the records after the last STATE a target saw.
+//! zoom-participants library: streams `webinars`, `webinar_participants`, `meetings` and
+//! `meeting_participants`, incremental by instance end time, exactly the records after the
+//! last STATE a target saw.
 //!
 //! Standard output holds Singer messages only; every log line goes to standard error.
 
@@ -84,7 +85,7 @@ pub fn say(line: &str) {
 #[command(
     name = "tap-zoom-participants",
     version,
-    about = "Singer tap: Zoom webinar instances and their participants, from the Dashboard API"
+    about = "Singer tap: Zoom webinar and meeting instances and their participants, from the Dashboard API"
 )]
 struct Args {
     /// The config file (JSON): start_date, credentials, ...
@@ -182,6 +183,8 @@ fn execute(args: Args) -> Result<(), Failure> {
         ));
     };
     let config = Config::load(config_path)?;
+    // Built (no request is sent) so that a bad URL is refused at discovery too.
+    let client = config.client()?;
     if args.discover {
         return print_json(&catalog::discover());
     }
@@ -193,7 +196,6 @@ fn execute(args: Args) -> Result<(), Failure> {
         Some(path) => State::load(path)?,
         None => State::default(),
     };
-    let client = config.client()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -228,7 +230,7 @@ fn about(format: Option<AboutFormat>) -> Result<(), Failure> {
             })
         })
         .collect();
-    let description = "Zoom webinar instances and their participants from Zoom's Dashboard API: incremental by instance end time, exactly the records after the last STATE";
+    let description = "Zoom webinar and meeting instances and their participants from Zoom's Dashboard API: incremental by instance end time, exactly the records after the last STATE";
     match format {
         Some(AboutFormat::Json) => print_json(&json!({
             "name": "tap-zoom-participants",

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use zoom_participants::{Extra, Participant, Webinar};
+use zoom_participants::{Extra, Meeting, Participant, Webinar};
 
 use crate::streams::Family;
 
@@ -38,7 +38,7 @@ macro_rules! tap_row {
         }
     )*};
 }
-tap_row!(Webinar, Participant);
+tap_row!(Webinar, Meeting, Participant);
 
 /// The columns that tie a participant row to its instance, with their schemas:
 /// `<prefix>_uuid`, `<prefix>_id`, `<prefix>_start_time`, `<prefix>_end_time`.

@@ -90,6 +90,9 @@ pub struct Current {
     pub id: Option<i64>,
     pub start_time: Option<DateTime<Utc>>,
     pub end_time: DateTime<Utc>,
+    /// The list type it was found in (its participants are read with the same).
+    #[serde(default = "past")]
+    pub list_type: String,
     /// Whether its record went to the list stream (before its first participant).
     #[serde(default)]
     pub listed: bool,
@@ -104,8 +107,13 @@ impl Current {
             id: self.id,
             start_time: self.start_time,
             end_time: self.end_time,
+            list_type: self.list_type.clone(),
         }
     }
+}
+
+fn past() -> String {
+    "past".into()
 }
 
 impl State {

@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::messages::Messages;
 use crate::schema::{ROW_INDEX, Record, json_text};
 use crate::state::{Bookmark, Current, Done, Position, State, Walk};
-use crate::streams::{FAMILIES, Family, Instance};
+use crate::streams::{FAMILIES, Family, Instance, ParticipantRows};
 
 /// How late an ended instance may appear in Zoom's list (the Dashboard lags): a walk's
 /// bookmark does not claim instances that ended less than this before it began.
@@ -111,6 +111,10 @@ impl Sync<'_> {
             .filter(|s| self.selection.is_selected(s))
             .map(str::to_owned)
             .collect();
+        if selected.is_empty() {
+            // A walk left in progress stays, to go on when its streams are selected again.
+            return Ok(());
+        }
         let mut served: BTreeSet<String> = BTreeSet::new();
         loop {
             let walk = match self.state.in_progress.get(family.list).cloned().flatten() {
@@ -163,8 +167,13 @@ impl Sync<'_> {
             && from < kept
         {
             if !self.retention_said {
+                let what = if from == start {
+                    format!("start_date {from}")
+                } else {
+                    format!("the bookmark's {from}")
+                };
                 crate::say(&format!(
-                    "start_date {from} is older than the {RETENTION_MONTHS} months Zoom's Dashboard keeps: reading from {kept}"
+                    "{what} is older than the {RETENTION_MONTHS} months Zoom's Dashboard keeps: reading from {kept}"
                 ));
                 self.retention_said = true;
             }
@@ -196,17 +205,21 @@ impl Sync<'_> {
 
     async fn walk(&mut self, family: &Family, mut walk: Walk) -> Result<(), Stop> {
         self.put(family, &walk);
+        let wants_list = walk.streams.iter().any(|s| s == family.list);
+        let wants_rows = walk.streams.iter().any(|s| s == family.participants);
         if let Some(current) = walk.instance.clone() {
-            // Its list record went out before its first participants: finish these.
-            self.participants(family, &mut walk).await?;
-            self.finished(family, &mut walk, &current.instance(), current.listed, true)?;
+            // Its list record went out before its first participants: finish these (unless
+            // the participants are no longer selected).
+            if wants_rows {
+                self.participants(family, &mut walk).await?;
+            }
+            let listed = current.listed && wants_list;
+            self.finished(family, &mut walk, &current.instance(), listed, wants_rows)?;
         }
         let windows: Vec<(NaiveDate, NaiveDate)> = windows(walk.from, walk.to)
             .into_iter()
             .filter(|(first, _)| *first >= walk.window)
             .collect();
-        let wants_list = walk.streams.iter().any(|s| s == family.list);
-        let wants_rows = walk.streams.iter().any(|s| s == family.participants);
         let (list_bookmark, rows_bookmark) = (
             self.bookmark(family.list),
             self.bookmark(family.participants),
@@ -251,6 +264,7 @@ impl Sync<'_> {
                         id: instance.id,
                         start_time: instance.start_time,
                         end_time: instance.end_time,
+                        list_type: instance.list_type.clone(),
                         listed: to_list,
                         participants: None,
                     });
@@ -318,8 +332,12 @@ impl Sync<'_> {
             .participants
             .as_ref()
             .map_or(0, |c| c.items_yielded());
-        let mut rows =
-            (family.participants_of)(self.client, &current.uuid, current.participants.clone());
+        let mut rows = (family.participants_of)(
+            self.client,
+            &current.uuid,
+            &current.list_type,
+            current.participants.clone(),
+        );
         let names = crate::schema::instance_columns(family.prefix).map(|(name, _)| name);
         let instant = |t: Option<DateTime<Utc>>| {
             t.map_or("null".to_owned(), |t| {
@@ -333,17 +351,18 @@ impl Sync<'_> {
             instant(Some(current.end_time)),
         ];
         let schema = (family.participant_schema)();
+        // A STATE when the stream has to wait for its next page (the page is done), and
+        // in any case once the rows of a later page arrive: at least one a page.
         let mut since_state = 0u64;
+        let mut covered_page = 1;
         loop {
             let next = match rows.next().now_or_never() {
                 Some(next) => next,
                 None => {
                     if since_state > 0 {
-                        if let Some(c) = walk.instance.as_mut() {
-                            c.participants = Some(rows.checkpoint());
-                        }
-                        self.save(family, walk)?;
+                        self.page_state(family, walk, rows.as_ref())?;
                         since_state = 0;
+                        covered_page = rows.pages_received() + 1;
                     }
                     rows.next().await
                 }
@@ -362,6 +381,11 @@ impl Sync<'_> {
                         .record(family.participants, &record, &tags, &keep)?;
                     index += 1;
                     since_state += 1;
+                    if rows.pages_received() > covered_page {
+                        self.page_state(family, walk, rows.as_ref())?;
+                        since_state = 0;
+                        covered_page = rows.pages_received();
+                    }
                 }
                 Some(Err(err)) => {
                     if let Some(c) = walk.instance.as_mut() {
@@ -373,6 +397,21 @@ impl Sync<'_> {
                 None => return Ok(()),
             }
         }
+    }
+}
+
+impl Sync<'_> {
+    /// A STATE with the participants' checkpoint, covering every row written.
+    fn page_state(
+        &mut self,
+        family: &Family,
+        walk: &mut Walk,
+        rows: &dyn ParticipantRows,
+    ) -> Result<(), Stop> {
+        if let Some(current) = walk.instance.as_mut() {
+            current.participants = Some(rows.checkpoint());
+        }
+        self.save(family, walk)
     }
 }
 

@@ -1,146 +1,27 @@
-//! One export, from the request to the last row, whatever interrupts it.
+//! The export: from the request to the last row, whatever interrupts it: which instances,
+//! from which source, one or many, rows or people.
 
-use std::collections::{BTreeSet, HashMap};
-use std::io;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use zoom_participants::{
-    Attendance, Checkpoint, Client, Connection, Error, Meeting, MeetingType, Participant,
-    ParticipantsRequest, ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType,
-    WebinarsCheckpoint, WebinarsRequest,
+    Attendance, Client, Connection, Meeting, MeetingType, Participant, ParticipantsRequest,
+    ReportParticipant, Result as ZoomResult, Row, Webinar, WebinarType, WebinarsRequest,
 };
 
-use super::args::{Args, Format, SourceArg};
+use super::args::{Args, Format, SourceArg, TypeArg};
 use super::display::{progress_display, summary};
 use super::durable::{OpenError, Opened, Output, Target};
+use super::end::{BROKEN_PIPE, End, Failed, finish, output_failure, write_failure};
 use super::output::{Encoder, Tags};
-use super::pump::{Encode, Sink, pump_many, pump_one};
-use super::signals::interrupted;
-use super::text::{say, shell_quote};
+use super::period;
+use super::progress::{Kind, Progress, instance_columns};
+use super::pump::{Encode, List, Next, Sink, pump_many, pump_one};
 use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 
-/// Where a durable export stands.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Progress {
-    /// The webinar instances of a period, once listed.
-    instances: Option<Vec<Instance>>,
-    /// While the period is being listed: where the list stands, and the instances so far.
-    listing: Option<Checkpoint>,
-    listed: Vec<Instance>,
-    /// One stream of rows (a webinar, or the list).
-    pub one: Option<Checkpoint>,
-    /// Many webinars' rows.
-    pub many: Option<WebinarsCheckpoint>,
-    /// Webinars whose per-person rows are written.
-    people_done: BTreeSet<String>,
-}
-
-/// Which kind of instance an ID names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Webinar,
-    Meeting,
-}
-
-impl Kind {
-    /// The tags of a period's instances: `webinar_uuid`… or `meeting_uuid`…
-    fn instance_tags(self) -> Vec<&'static str> {
-        match self {
-            Kind::Webinar => vec![
-                "webinar_uuid",
-                "webinar_id",
-                "webinar_topic",
-                "webinar_start_time",
-            ],
-            Kind::Meeting => vec![
-                "meeting_uuid",
-                "meeting_id",
-                "meeting_topic",
-                "meeting_start_time",
-            ],
-        }
-    }
-
-    /// The tag of a row in a fan-out of IDs.
-    fn id_tag(self) -> &'static str {
-        match self {
-            Kind::Webinar => "webinar_id",
-            Kind::Meeting => "meeting_id",
-        }
-    }
-}
-
-/// An instance of a period, as rows are tagged with it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Instance {
-    uuid: String,
-    id: Option<i64>,
-    topic: Option<String>,
-    start_time: Option<DateTime<Utc>>,
-}
-
-impl Instance {
-    fn tags(&self, kind: Kind) -> Tags {
-        let names = kind.instance_tags();
-        Tags::new(vec![
-            (names[0], self.uuid.clone().into()),
-            (names[1], self.id.into()),
-            (names[2], self.topic.clone().into()),
-            // As the list writes instants (`2026-01-07T17:00:00Z`), not chrono's default
-            // `+00:00`: the same text as the instance's `start_time` in `--list-webinars`.
-            (
-                names[3],
-                self.start_time
-                    .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-                    .into(),
-            ),
-        ])
-    }
-}
-
-/// A list's CSV columns: the ones a reader looks for first, then the rest of the schema in
-/// the row type's order.
-fn instance_columns(fields: &'static [&'static str]) -> Vec<&'static str> {
-    const FIRST: [&str; 4] = ["uuid", "id", "topic", "start_time"];
-    FIRST
-        .into_iter()
-        .chain(fields.iter().copied().filter(|f| !FIRST.contains(f)))
-        .collect()
-}
-
-/// Not an exit code: marks a reader that went away, which ends the run quietly.
-const BROKEN_PIPE: u8 = u8::MAX;
-
-pub fn write_failure(err: io::Error, output: &Output) -> Failure {
-    output_failure(err, output.is_durable())
-}
-
-fn output_failure(err: io::Error, durable: bool) -> Failure {
-    if err.kind() == io::ErrorKind::BrokenPipe && !durable {
-        return Failure::new(BROKEN_PIPE, "");
-    }
-    let rerun = if durable {
-        "; rows written so far are kept: run the same command again to continue"
-    } else {
-        ""
-    };
-    Failure::new(OTHER, format!("cannot write the output: {err}{rerun}"))
-}
-
-/// How the run ended for the rows.
-pub enum End {
-    Done,
-    /// A signal: exit 128 + its number.
-    Signal(i32),
-    /// Errors (several for a fan-out).
-    Failed(Vec<Error>),
-}
-
-pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
+pub async fn run(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
     let ids = webinar_ids(args)?;
     let fingerprint = request_fingerprint(args, &ids);
     let (mut output, mut progress) = match &args.output {
@@ -181,7 +62,7 @@ pub async fn export(args: &Args, client: &Client, notify: Arc<Notify>) -> Result
         notify: &notify,
         fresh,
     };
-    let result = run(args, client, &ids, &mut sink).await;
+    let result = rows(args, client, &ids, &mut sink).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -220,104 +101,8 @@ fn durable(
     }
 }
 
-fn finish(
-    end: End,
-    mut output: Output,
-    progress: &Progress,
-    limit: Option<u64>,
-) -> Result<(), Failure> {
-    let hint = |checkpoint: &Checkpoint, token: &str| match shell_quote(token) {
-        Some(token) => {
-            // A limit counts this run's rows: the rerun may only write what is left.
-            let rest = limit
-                .map(|l| format!(" --limit {}", l.saturating_sub(checkpoint.items_yielded())))
-                .unwrap_or_default();
-            format!("--resume-from {token}{rest}")
-        }
-        None => "rerun with --output for a durable export".into(),
-    };
-    let durable = output.is_durable();
-    let part = output
-        .part_path()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    match end {
-        End::Done => {
-            output.finish().map_err(|e| output_failure(e, durable))?;
-            Ok(())
-        }
-        End::Signal(signal) => {
-            output
-                .checkpoint(progress)
-                .map_err(|e| write_failure(e, &output))?;
-            let how = if durable {
-                format!("rows so far are in {part}: run the same command again to continue")
-            } else {
-                match progress
-                    .one
-                    .as_ref()
-                    .and_then(|c| Some((c, c.next_page_token()?)))
-                {
-                    Some((checkpoint, token)) => {
-                        format!("continue with {}", hint(checkpoint, token))
-                    }
-                    None if progress.one.is_some() => {
-                        "nothing was written past the first page: run the command again".into()
-                    }
-                    None => "rerun with --output for a durable export that can continue".into(),
-                }
-            };
-            let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };
-            Err(Failure::new(
-                128 + signal as u8,
-                format!("interrupted by {name}; {how}"),
-            ))
-        }
-        End::Failed(errors) => {
-            output
-                .checkpoint(progress)
-                .map_err(|e| write_failure(e, &output))?;
-            let codes: BTreeSet<u8> = errors.iter().map(Failure::code_of).collect();
-            let code = if codes.len() == 1 {
-                codes.into_iter().next().unwrap_or(OTHER)
-            } else {
-                OTHER
-            };
-            let hint = if durable {
-                format!("; rows so far are kept in {part}: run the same command again to continue")
-            } else {
-                match (&errors[..], progress.one.as_ref()) {
-                    ([err], Some(checkpoint)) if resumable(err) => checkpoint
-                        .next_page_token()
-                        .map(|token| format!("; resume with {}", hint(checkpoint, token)))
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                }
-            };
-            if errors.len() == 1 {
-                return Err(Failure::new(code, format!("{}{hint}", errors[0])));
-            }
-            for err in &errors {
-                say(&format!("error: {err}"));
-            }
-            Err(Failure::new(
-                code,
-                format!("{} webinars failed (see above){hint}", errors.len()),
-            ))
-        }
-    }
-}
-
-/// Whether a `--resume-from` hint would continue the export: not after Zoom repeated a
-/// token (resuming would replay a page) or the list changed.
-fn resumable(err: &Error) -> bool {
-    !matches!(
-        err,
-        Error::RepeatedPageToken | Error::ListChanged { .. } | Error::Checkpoint(_)
-    )
-}
-
-async fn run(
+/// What the export writes: a list, one instance, or many (a period's, or the IDs given).
+async fn rows(
     args: &Args,
     client: &Client,
     ids: &[String],
@@ -336,25 +121,33 @@ async fn run(
                 .page_size(args.page_size);
             return list::<Webinar>(args, request, sink).await;
         }
+        // `--type pastOne` is the one-person meetings of the period: Zoom lists them apart.
+        let listed = match args.webinar_type {
+            Some(TypeArg::PastOne) => MeetingType::PastOne,
+            _ => MeetingType::Past,
+        };
         if args.list_meetings {
             let request = client
                 .meetings(from, to)
-                .meeting_type(MeetingType::Past)
+                .meeting_type(listed)
                 .page_size(args.page_size);
             return list::<Meeting>(args, request, sink).await;
         }
-        if sink.progress.instances.is_none()
-            && let Some(end) = list_instances(client, kind, from, to, sink).await?
-        {
-            return Ok(end);
-        }
-        let instances = sink.progress.instances.clone().unwrap_or_default();
+        let instances = match period::instances(client, kind, listed, (from, to), sink).await? {
+            Ok(instances) => instances,
+            Err(end) => return Ok(end),
+        };
         let tags: HashMap<String, Tags> = instances
             .iter()
             .map(|i| (i.uuid.clone(), i.tags(kind)))
             .collect();
-        let targets: Vec<(Kind, String)> =
-            instances.iter().map(|i| (kind, i.uuid.clone())).collect();
+        // In list order, each once: a place in this list is what the checkpoint keeps.
+        let mut seen = std::collections::HashSet::new();
+        let targets: Vec<(Kind, String)> = instances
+            .iter()
+            .filter(|i| seen.insert(i.uuid.as_str()))
+            .map(|i| (kind, i.uuid.clone()))
+            .collect();
         let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
         return many(args, client, &targets, kind.instance_tags(), tag_of, sink).await;
     }
@@ -509,72 +302,6 @@ fn header(encoder: &Encoder, sink: &mut Sink<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Lists the instances of the period into `progress`, checkpointed page by page (the list
-/// costs Resource-intensive calls, 10 a minute on Pro: a rerun must not spend them again)
-/// and stopping at a signal. `Some(end)` when the run ends here.
-async fn list_instances(
-    client: &Client,
-    kind: Kind,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-    sink: &mut Sink<'_>,
-) -> Result<Option<End>, Failure> {
-    let saved = sink.progress.listing.clone();
-    // Both lists' rows as sent, read for what tags their instances' rows.
-    let mut stream = match kind {
-        Kind::Webinar => {
-            let request = client.webinars(from, to).webinar_type(WebinarType::Past);
-            saved
-                .map_or(request.clone(), |c| request.resume(c))
-                .stream_raw()
-        }
-        Kind::Meeting => {
-            let request = client.meetings(from, to).meeting_type(MeetingType::Past);
-            saved
-                .map_or(request.clone(), |c| request.resume(c))
-                .stream_raw()
-        }
-    };
-    loop {
-        if let Some(signal) = interrupted() {
-            sink.save(|p| p.listing = Some(stream.checkpoint()))?;
-            return Ok(Some(End::Signal(signal)));
-        }
-        let next = tokio::select! {
-            next = stream.next() => next,
-            _ = sink.notify.notified() => continue,
-        };
-        match next {
-            Some(Ok(row)) => {
-                // A meeting row has the webinar row's uuid, id, topic and start_time.
-                let instance: Webinar = serde_json::from_str(row.as_str()).unwrap_or_default();
-                if let Some(uuid) = instance.uuid.filter(|u| !u.is_empty()) {
-                    sink.progress.listed.push(Instance {
-                        uuid,
-                        id: instance.id,
-                        topic: instance.topic,
-                        start_time: instance.start_time,
-                    });
-                }
-                if stream.checkpoint().rows_in_progress() == 0 {
-                    sink.save(|p| p.listing = Some(stream.checkpoint()))?;
-                }
-            }
-            Some(Err(err)) => {
-                sink.progress.listing = Some(stream.checkpoint());
-                return Ok(Some(End::Failed(vec![err])));
-            }
-            None => break,
-        }
-    }
-    let listed = std::mem::take(&mut sink.progress.listed);
-    sink.save(|p| {
-        p.instances = Some(listed);
-        p.listing = None;
-    })?;
-    Ok(None)
-}
-
 async fn one<R: Row + Encode + Fields>(
     args: &Args,
     mut request: ParticipantsRequest<R>,
@@ -624,60 +351,75 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
     if args.per_person {
         let encoder = Encoder::new(args.format, tag_names, Attendance::FIELDS.to_vec());
         header(&encoder, sink)?;
+        // Written in order: the first `people_done` are whole.
         let requests = targets
             .iter()
-            .filter(|(_, id)| !sink.progress.people_done.contains(id))
-            .map(|(kind, id)| (id.clone(), one(*kind, id)))
+            .skip(sink.progress.people_done)
+            .map(|(kind, id)| (*kind, id.clone(), one(*kind, id)))
             .collect();
         return per_person(args, requests, &encoder, tag_of, sink).await;
     }
     let encoder = Encoder::new(args.format, tag_names, R::FIELDS.to_vec());
     header(&encoder, sink)?;
-    let Some(request) = fan_out(targets, one) else {
+    // Only the instances not written whole yet are asked for; the first of them resumes.
+    let place = sink.progress.many.clone().unwrap_or_default();
+    let start = place.done.min(targets.len());
+    let rest = &targets[start..];
+    let Some(request) = fan_out(rest, one) else {
         return Ok(End::Done);
     };
     let mut request = request.concurrency(args.concurrency as usize).ordered(true);
-    if let Some(checkpoint) = sink.progress.many.clone() {
-        request = request.resume(checkpoint);
+    if let (Some(current), Some((_, id))) = (place.current, rest.first()) {
+        request = request.resume(std::iter::once((id.clone(), current)).collect());
     }
+    let ids: Vec<String> = rest.iter().map(|(_, id)| id.clone()).collect();
+    let flags: HashMap<&str, &'static str> = rest
+        .iter()
+        .map(|(kind, id)| (id.as_str(), kind.flag()))
+        .collect();
+    let list = List {
+        ids: &ids,
+        flag_of: &|id: &str| flags.get(id).copied().unwrap_or("--webinar"),
+        start,
+        written: place.written,
+    };
     match args.format {
         Format::Ndjson => {
             let stream = request.stream_raw();
-            pump_many(stream, &encoder, tag_of, args.limit, sink).await
+            pump_many(stream, &encoder, tag_of, args.limit, list, sink).await
         }
         Format::Csv => {
             let stream = request.stream();
-            pump_many(stream, &encoder, tag_of, args.limit, sink).await
+            pump_many(stream, &encoder, tag_of, args.limit, list, sink).await
         }
     }
 }
 
 async fn per_person<R: Row + Connection>(
     args: &Args,
-    requests: Vec<(String, ParticipantsRequest<R>)>,
+    requests: Vec<(Kind, String, ParticipantsRequest<R>)>,
     encoder: &Encoder,
     tag_of: &dyn Fn(&str) -> Tags,
     sink: &mut Sink<'_>,
 ) -> Result<End, Failure> {
-    let mut people = futures::stream::iter(requests.into_iter().map(|(id, request)| {
+    let mut people = futures::stream::iter(requests.into_iter().map(|(kind, id, request)| {
         let stream = request.stream();
         async move {
             let people: ZoomResult<Vec<Attendance>> = stream.attendance().try_collect().await;
-            (id, people)
+            (kind, id, people)
         }
     }))
     .buffered(args.concurrency as usize);
     let mut errors = Vec::new();
     let mut row = Vec::with_capacity(4096);
     loop {
-        if let Some(signal) = interrupted() {
-            return Ok(End::Signal(signal));
-        }
-        let next = tokio::select! {
-            next = people.next() => next,
-            _ = sink.notify.notified() => continue,
+        let next = match sink.next(&mut people, |_, _| Ok(())).await? {
+            Next::Item(next) => next,
+            Next::Signal(signal) => return Ok(End::Signal(signal)),
         };
-        let Some((id, result)) = next else { break };
+        let Some((kind, id, result)) = next else {
+            break;
+        };
         match result {
             Ok(people) => {
                 let tags = tag_of(&id);
@@ -688,15 +430,10 @@ async fn per_person<R: Row + Connection>(
                         .map_err(|e| write_failure(e, sink.output))?;
                     sink.write(&row)?;
                 }
-                sink.save(|p| {
-                    p.people_done.insert(id);
-                })?;
+                sink.save(|p| p.people_done += 1)?;
             }
             Err(err) => {
-                errors.push(Error::Webinar {
-                    webinar_id: id,
-                    source: Box::new(err),
-                });
+                errors.push(Failed::from(kind.error(id, err)));
                 if sink.output.is_durable() {
                     // As for rows: the next webinars' people must come after this one's.
                     break;
@@ -712,7 +449,7 @@ async fn per_person<R: Row + Connection>(
 }
 
 fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
-    if args.demo && args.from.is_none() {
+    if args.demo && args.from.is_none() && args.meetings.is_empty() {
         return Ok(vec![DEMO_WEBINAR.to_owned()]);
     }
     if args.from.is_some() {
@@ -729,6 +466,12 @@ fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_owned),
         );
+    }
+    if let Some(id) = args.meetings.iter().find(|id| ids.contains(id)) {
+        return Err(Failure::new(
+            USAGE,
+            format!("{id:?} is given both as a webinar and as --meeting; give it once"),
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(id.clone()));

@@ -1,0 +1,155 @@
+//! The webinar or meeting instances of a period (`--from/--to`): listed once, page by page under a checkpoint,
+//! then saved whole in a file of their own beside the checkpoint, which from then on only
+//! names it (count and digest) and says where the export stands in it.
+
+use chrono::NaiveDate;
+use zoom_participants::{Client, MeetingType, Webinar, WebinarType};
+
+use super::durable::INSTANCES_FILE;
+use super::end::{End, Failed, write_failure};
+use super::progress::{Instance, Kind, Listed};
+use super::pump::{Next, Sink};
+use super::{Failure, OTHER};
+
+/// The instances of the period: read back from their file when an earlier run listed them,
+/// else listed now (resuming a listing that was interrupted), saved once, and named in the
+/// checkpoint. `Err(end)` when the run ends while listing.
+pub async fn instances(
+    client: &Client,
+    kind: Kind,
+    meeting_type: MeetingType,
+    (from, to): (NaiveDate, NaiveDate),
+    sink: &mut Sink<'_>,
+) -> Result<Result<Vec<Instance>, End>, Failure> {
+    if let Some(listed) = sink.progress.instances.clone() {
+        return load(&listed, sink).map(Ok);
+    }
+    if let Some(end) = list(client, kind, meeting_type, (from, to), sink).await? {
+        return Ok(Err(end));
+    }
+    let instances = std::mem::take(&mut sink.progress.listed);
+    let mut bytes = Vec::with_capacity(instances.len() * 128);
+    for instance in &instances {
+        serde_json::to_writer(&mut bytes, instance)
+            .map_err(|e| write_failure(e.into(), sink.output))?;
+        bytes.push(b'\n');
+    }
+    // Whole and on disk before the checkpoint that names it.
+    sink.output
+        .save_beside(INSTANCES_FILE, &bytes)
+        .map_err(|e| write_failure(e, sink.output))?;
+    let listed = Listed {
+        count: instances.len(),
+        digest: digest(&bytes),
+    };
+    sink.save(|p| {
+        p.instances = Some(listed);
+        p.listing = None;
+    })?;
+    Ok(Ok(instances))
+}
+
+fn load(listed: &Listed, sink: &Sink<'_>) -> Result<Vec<Instance>, Failure> {
+    let unreadable = |why: String| {
+        Failure::new(
+            OTHER,
+            format!("{why}; rerun with --restart to start the export over"),
+        )
+    };
+    let bytes = sink
+        .output
+        .read_beside(INSTANCES_FILE)
+        .map_err(|e| unreadable(format!("cannot read the period's saved instances: {e}")))?
+        .ok_or_else(|| unreadable("the period's saved instances are missing".into()))?;
+    let instances: Vec<Instance> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(serde_json::from_slice)
+        .collect::<Result<_, _>>()
+        .map_err(|_| unreadable("the period's saved instances are damaged".into()))?;
+    if instances.len() != listed.count || digest(&bytes) != listed.digest {
+        return Err(unreadable(
+            "the period's saved instances are not the ones the checkpoint names".into(),
+        ));
+    }
+    Ok(instances)
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: a check that a file is the one written, not a
+/// defence against forgery.
+fn digest(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// Lists the instances of the period into `progress.listed`, checkpointed page by page
+/// (the list costs Resource-intensive calls, 10 a minute on Pro: a rerun must not spend
+/// them again) and stopping at a signal. `Some(end)` when the run ends here.
+async fn list(
+    client: &Client,
+    kind: Kind,
+    meeting_type: MeetingType,
+    (from, to): (NaiveDate, NaiveDate),
+    sink: &mut Sink<'_>,
+) -> Result<Option<End>, Failure> {
+    let saved = sink.progress.listing.clone();
+    // Both lists' rows as sent, read for what tags their instances' rows.
+    let mut stream = match kind {
+        Kind::Webinar => {
+            let request = client.webinars(from, to).webinar_type(WebinarType::Past);
+            saved
+                .map_or(request.clone(), |c| request.resume(c))
+                .stream_raw()
+        }
+        Kind::Meeting => {
+            let request = client.meetings(from, to).meeting_type(meeting_type);
+            saved
+                .map_or(request.clone(), |c| request.resume(c))
+                .stream_raw()
+        }
+    };
+    loop {
+        let next = match sink.next(&mut stream, |_, _| Ok(())).await? {
+            Next::Item(next) => next,
+            Next::Signal(signal) => {
+                sink.save(|p| p.listing = Some(stream.checkpoint()))?;
+                return Ok(Some(End::Signal(signal)));
+            }
+        };
+        match next {
+            Some(Ok(row)) => {
+                // A meeting row has the webinar row's uuid, id, topic and start_time.
+                let instance: Webinar = serde_json::from_str(row.as_str()).unwrap_or_default();
+                if let Some(uuid) = instance.uuid.filter(|u| !u.is_empty()) {
+                    sink.progress.listed.push(Instance {
+                        uuid,
+                        id: instance.id,
+                        topic: instance.topic,
+                        start_time: instance.start_time,
+                    });
+                }
+                if stream.checkpoint().rows_in_progress() == 0 {
+                    sink.save(|p| p.listing = Some(stream.checkpoint()))?;
+                }
+            }
+            Some(Err(err)) => {
+                sink.progress.listing = Some(stream.checkpoint());
+                return Ok(Some(End::Failed(vec![Failed::from(err)])));
+            }
+            None => return Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digest;
+
+    #[test]
+    fn the_digest_is_fnv_1a() {
+        assert_eq!(digest(b""), "cbf29ce484222325");
+        assert_eq!(digest(b"a"), "af63dc4c8601ec8c");
+    }
+}
