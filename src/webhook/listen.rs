@@ -43,6 +43,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// connection may sit idle), and then its body. Zoom waits 3 s for an answer.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most bytes of a request's head (and of body data read at once) a connection
+/// buffers.
+const HEAD_BUFFER: usize = 64 * 1024;
+
 /// How long [`EventStream::close`] lets requests in flight finish before cutting them.
 const GRACE: Duration = Duration::from_secs(3);
 
@@ -558,6 +562,10 @@ async fn serve_connection(
     builder
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(timeout)
+        // hyper would buffer up to ~400 KiB of a request head; Zoom's are under 2 KiB. With
+        // the body cap this bounds a connection to about 128 KiB, the listener to
+        // max_connections times that.
+        .max_buf_size(HEAD_BUFFER)
         .keep_alive(true);
     let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
     tokio::pin!(connection);
