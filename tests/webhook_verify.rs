@@ -491,3 +491,30 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn headers_and_bodies_come_in_any_usual_shape() {
+    let verifier = Verifier::new(SECRET);
+    let pairs: Vec<(String, String)> = headers(TIMESTAMP, SIGNATURE)
+        .iter()
+        .map(|(k, v)| (k.to_uppercase(), v.to_string()))
+        .collect();
+    assert!(
+        verifier.verify_at(&pairs, BODY, NOW).is_ok(),
+        "a Vec and a &str"
+    );
+    let map: std::collections::HashMap<&str, &str> =
+        headers(TIMESTAMP, SIGNATURE).into_iter().collect();
+    assert!(
+        verifier.verify_at(&map, BODY.to_owned(), NOW).is_ok(),
+        "a HashMap and a String"
+    );
+    let tree: std::collections::BTreeMap<&str, &str> =
+        headers(TIMESTAMP, SIGNATURE).into_iter().collect();
+    let bytes = bytes::Bytes::from(BODY);
+    assert!(
+        verifier.verify_at(&tree, &bytes, NOW).is_ok(),
+        "a BTreeMap and Bytes"
+    );
+    assert_eq!(verifier.sign(TIMESTAMP, BODY), SIGNATURE);
+}
