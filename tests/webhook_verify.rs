@@ -505,8 +505,9 @@ fn headers_and_bodies_come_in_any_usual_shape() {
     );
     let map: std::collections::HashMap<&str, &str> =
         headers(TIMESTAMP, SIGNATURE).into_iter().collect();
+    let owned: String = BODY.into();
     assert!(
-        verifier.verify_at(&map, BODY.to_owned(), NOW).is_ok(),
+        verifier.verify_at(&map, owned, NOW).is_ok(),
         "a HashMap and a String"
     );
     let tree: std::collections::BTreeMap<&str, &str> =
