@@ -22,6 +22,9 @@ use crate::webhook::{EventKind, Instance, InstanceKind, ParticipantEvent};
 /// to it. (The CLI's `--poll-interval` is at least 1 second.)
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
+/// The longest interval a follow accepts (a day); a longer one is lowered to it.
+const MAX_POLL_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
 impl ParticipantsRequest<Participant, One> {
     /// Follows the webinar or meeting while it is live: every `interval`, one walk of the live list
     /// (`type=live`, whatever type was set; every page, through the client's rate limit
@@ -130,7 +133,7 @@ impl FollowStream {
     where
         F: FnMut() -> ParticipantStream + Send + 'static,
     {
-        let interval = interval.max(MIN_POLL_INTERVAL);
+        let interval = interval.clamp(MIN_POLL_INTERVAL, MAX_POLL_INTERVAL);
         let inner = async_stream::stream! {
             let mut board = Board::new(instance);
             let mut ticker = tokio::time::interval(interval);

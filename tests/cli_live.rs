@@ -423,3 +423,63 @@ async fn follow_stops_on_sigint_with_whole_lines_and_exit_130() {
         "error: --follow polls the live list: use --type live\n"
     );
 }
+
+#[tokio::test]
+async fn follow_takes_a_meeting_and_checks_its_options() {
+    const MEETING: &str = "85746065432";
+    let zoom = FakeZoom::builder()
+        .live_session(MEETING, vec![vec![person(7)]])
+        .start()
+        .await
+        .expect("fake");
+    let output = tokio::time::timeout(
+        Duration::from_secs(30),
+        follow_command(&zoom)
+            .args(["--meeting", MEETING, "--follow", "--poll-interval", "1"])
+            .output(),
+    )
+    .await
+    .expect("ends in time")
+    .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let events: Vec<ParticipantEvent> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("an event"))
+        .collect();
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        names,
+        ["meeting.participant_joined", "meeting.participant_left"]
+    );
+    assert!(events.iter().all(|e| e.participant == person(7)));
+    assert!(
+        zoom.requests()
+            .iter()
+            .all(|r| r.path == format!("/v2/metrics/meetings/{MEETING}/participants"))
+    );
+    for (args, message) in [
+        (
+            &["--meeting", MEETING, "--follow", "--poll-interval", "0"][..],
+            "",
+        ),
+        (&["--meeting", MEETING, "--poll-interval", "5"][..], ""),
+        (
+            &["--meeting", MEETING, "--webinar", WEBINAR, "--follow"][..],
+            "error: --follow takes one --webinar or --meeting (or --demo)\n",
+        ),
+        (
+            &["--meeting", MEETING, "--follow", "--source", "report"][..],
+            "error: --follow reads the Dashboard's live list; the Report API has none\n",
+        ),
+    ] {
+        let refused = follow_command(&zoom)
+            .args(args)
+            .output()
+            .await
+            .expect("runs");
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        if !message.is_empty() {
+            assert_eq!(String::from_utf8_lossy(&refused.stderr), message);
+        }
+    }
+}

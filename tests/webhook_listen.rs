@@ -361,3 +361,23 @@ async fn close_yields_every_acknowledged_event_then_ends() {
         "no longer listening"
     );
 }
+
+#[tokio::test]
+async fn a_huge_request_head_is_refused_and_the_next_event_passes() {
+    let mut events = listen("127.0.0.1:0", SECRET).await.expect("bound");
+    let addr = events.local_addr();
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+        "p".repeat(200 * 1024)
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let answer = read_all(&mut stream).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+        "{answer}"
+    );
+    let client = reqwest::Client::new();
+    assert_eq!(post(&client, addr, &joined(11), &now()).await, 200);
+    assert_eq!(next_ids(&mut events, 1).await, ["11"]);
+}

@@ -413,3 +413,109 @@ fn the_secret_never_shows() {
         "webhook delivery refused: the x-zm-signature does not match the body"
     );
 }
+
+mod no_panic {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Any JSON value, with keys Zoom's payload uses so that the reader's paths are taken.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            ".{0,12}".prop_map(Value::String),
+            Just(json!("webinar.participant_joined")),
+            Just(json!("2026-01-01T12:00:00Z")),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            let key = prop_oneof![
+                Just("event".to_owned()),
+                Just("event_ts".to_owned()),
+                Just("payload".to_owned()),
+                Just("object".to_owned()),
+                Just("participant".to_owned()),
+                Just("uuid".to_owned()),
+                Just("id".to_owned()),
+                Just("join_time".to_owned()),
+                Just("plainToken".to_owned()),
+                ".{0,6}",
+            ];
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(key, inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn no_bytes_or_headers_make_it_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..1024),
+            timestamp in ".{0,16}",
+            signature in ".{0,80}",
+        ) {
+            let verifier = Verifier::new(SECRET).max_body_bytes(512);
+            let forged = [("x-zm-request-timestamp", timestamp.as_str()), ("x-zm-signature", signature.as_str())];
+            prop_assert!(verifier.verify_at(&forged[..], &body, NOW).is_err());
+            let signed = verifier.sign(TIMESTAMP, &body);
+            let _ = verifier.verify_at(&headers(TIMESTAMP, &signed), &body, NOW);
+        }
+
+        #[test]
+        fn no_signed_json_makes_it_panic(
+            event in value(), event_ts in value(), object in value(), participant in value(),
+            validation in any::<bool>(),
+        ) {
+            let verifier = Verifier::new(SECRET);
+            let body = if validation {
+                json!({"event": "endpoint.url_validation", "payload": {"plainToken": event}})
+            } else {
+                json!({"event": event, "event_ts": event_ts,
+                       "payload": {"account_id": participant.clone(), "object": object,
+                                   "extra": {"object": {"participant": participant}}}})
+            };
+            let body = body.to_string();
+            let signed = verifier.sign(TIMESTAMP, body.as_bytes());
+            if let Ok(Delivery::Event(event)) = verifier.verify_at(&headers(TIMESTAMP, &signed), body.as_bytes(), NOW) {
+                let _ = event.identity();
+                let line = serde_json::to_string(&event).expect("an event serializes");
+                let back: zoom_participants::webhook::ParticipantEvent =
+                    serde_json::from_str(&line).expect("and reads back");
+                prop_assert_eq!(back.identity(), event.identity());
+            }
+        }
+    }
+}
+
+#[test]
+fn headers_and_bodies_come_in_any_usual_shape() {
+    let verifier = Verifier::new(SECRET);
+    let pairs: Vec<(String, String)> = headers(TIMESTAMP, SIGNATURE)
+        .iter()
+        .map(|(k, v)| (k.to_uppercase(), v.to_string()))
+        .collect();
+    assert!(
+        verifier.verify_at(&pairs, BODY, NOW).is_ok(),
+        "a Vec and a &str"
+    );
+    let map: std::collections::HashMap<&str, &str> =
+        headers(TIMESTAMP, SIGNATURE).into_iter().collect();
+    let owned: String = BODY.into();
+    assert!(
+        verifier.verify_at(&map, owned, NOW).is_ok(),
+        "a HashMap and a String"
+    );
+    let tree: std::collections::BTreeMap<&str, &str> =
+        headers(TIMESTAMP, SIGNATURE).into_iter().collect();
+    let bytes = bytes::Bytes::from(BODY);
+    assert!(
+        verifier.verify_at(&tree, &bytes, NOW).is_ok(),
+        "a BTreeMap and Bytes"
+    );
+    assert_eq!(verifier.sign(TIMESTAMP, BODY), SIGNATURE);
+}

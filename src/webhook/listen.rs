@@ -43,6 +43,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// connection may sit idle), and then its body. Zoom waits 3 s for an answer.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most bytes of a request's head (and of body data read at once) a connection
+/// buffers.
+const HEAD_BUFFER: usize = 64 * 1024;
+
 /// How long [`EventStream::close`] lets requests in flight finish before cutting them.
 const GRACE: Duration = Duration::from_secs(3);
 
@@ -105,7 +109,7 @@ impl Listener {
 
     /// Events held for the consumer before deliveries are answered 503 (at least 1).
     pub fn buffer(mut self, events: usize) -> Self {
-        self.buffer = events.max(1);
+        self.buffer = events.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 
@@ -117,7 +121,7 @@ impl Listener {
 
     /// Connections open at once (at least 1).
     pub fn max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = connections.max(1);
+        self.max_connections = connections.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 
@@ -558,6 +562,10 @@ async fn serve_connection(
     builder
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(timeout)
+        // hyper would buffer up to ~400 KiB of a request head; Zoom's are under 2 KiB. With
+        // the body cap this bounds a connection to about 128 KiB, the listener to
+        // max_connections times that.
+        .max_buf_size(HEAD_BUFFER)
         .keep_alive(true);
     let connection = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
     tokio::pin!(connection);

@@ -10,7 +10,9 @@
 //!
 //! The events are [`ParticipantEvent`]s, the same type a live follow
 //! ([`ParticipantsRequest::follow`](crate::ParticipantsRequest::follow)) yields, so the two
-//! compose (merge them, or fold them into a live board).
+//! compose: merge them, fold them into a live board, or pair joins and leaves back into
+//! connection rows with [`connections`] and fold those with
+//! [`attendance`](crate::attendance), as an export is.
 //!
 //! ```
 //! use zoom_participants::webhook::{Delivery, EventKind, Verifier};
@@ -32,11 +34,13 @@
 //! # Ok::<(), zoom_participants::Error>(())
 //! ```
 
+mod connections;
 mod event;
 #[cfg(feature = "webhook")]
 mod listen;
 mod verify;
 
+pub use connections::connections;
 pub use event::{EventIdentity, EventKind, Instance, InstanceKind, ParticipantEvent};
 #[cfg(feature = "webhook")]
 pub use listen::{

@@ -28,9 +28,10 @@ pub const TIMESTAMP_HEADER: &str = "x-zm-request-timestamp";
 
 /// Request headers, from whatever HTTP library received them.
 ///
-/// Implemented for `http::HeaderMap` (axum's, hyper's and reqwest's) and for slices of
-/// name–value pairs (actix, or anything else: collect the two headers into a
-/// `[(&str, &str)]`). Names are matched without regard to case.
+/// Implemented for `http::HeaderMap` (axum's, hyper's and reqwest's), and for name–value
+/// pairs in a slice, an array, a `Vec`, a `HashMap` or a `BTreeMap` (actix, or anything
+/// else: collect the two headers into a `[(&str, &str)]`). Names are matched without regard
+/// to case.
 pub trait Headers {
     /// The value of header `name` (lowercase), if present.
     fn header(&self, name: &str) -> Option<&[u8]>;
@@ -53,6 +54,28 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for [(K, V)] {
 impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> Headers for [(K, V); N] {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self[..].header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self[..].header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>, S> Headers for std::collections::HashMap<K, V, S> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for std::collections::BTreeMap<K, V> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -190,8 +213,14 @@ impl Verifier {
         self.max_body_bytes
     }
 
-    /// Checks one delivery now. An error is [`Error::Webhook`] with the [`Refusal`].
-    pub fn verify<H: Headers + ?Sized>(&self, headers: &H, body: &[u8]) -> Result<Delivery> {
+    /// Checks one delivery now: its headers and its raw body exactly as received (bytes,
+    /// `Bytes`, a `Vec<u8>`, a string). An error is [`Error::Webhook`] with the
+    /// [`Refusal`].
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: impl AsRef<[u8]>,
+    ) -> Result<Delivery> {
         self.verify_at(headers, body, chrono::Utc::now().timestamp())
     }
 
@@ -200,10 +229,11 @@ impl Verifier {
     pub fn verify_at<H: Headers + ?Sized>(
         &self,
         headers: &H,
-        body: &[u8],
+        body: impl AsRef<[u8]>,
         now: i64,
     ) -> Result<Delivery> {
-        self.check(headers, body, now).map_err(Error::Webhook)
+        self.check(headers, body.as_ref(), now)
+            .map_err(Error::Webhook)
     }
 
     fn check<H: Headers + ?Sized>(
@@ -289,12 +319,12 @@ impl Verifier {
     /// The `x-zm-signature` Zoom sends with `body` at `timestamp`: `v0=` + hex
     /// HMAC-SHA256(secret, `v0:{timestamp}:{body}`). For tests and for sending yourself a
     /// delivery; verifying does not use it (it compares bytes in constant time).
-    pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
+    pub fn sign(&self, timestamp: &str, body: impl AsRef<[u8]>) -> String {
         let mut mac = self.key.clone();
         mac.update(b"v0:");
         mac.update(timestamp.as_bytes());
         mac.update(b":");
-        mac.update(body);
+        mac.update(body.as_ref());
         format!("v0={}", encode_hex(&mac.finalize().into_bytes()))
     }
 
