@@ -136,6 +136,7 @@ async fn the_checkpoint_is_the_same_size_at_100_and_at_10_000_instances_and_reru
     // [100 at ~60 done, 10,000 at ~60 done, 10,000 at ~9,860 done]: the same few hundred
     // bytes (counters written in decimal grow by a digit or two, the part file's size by
     // three).
+    eprintln!("checkpoint bytes per save: {sizes:?}");
     assert!(sizes.iter().all(|s| *s < 1_024), "{sizes:?}");
     let spread = sizes.iter().max().unwrap() - sizes.iter().min().unwrap();
     assert!(spread <= 12, "{sizes:?}");
