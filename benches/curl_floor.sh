@@ -3,7 +3,8 @@
 # participants as 400 static pages of 300 (about 125 MB of JSON) served by nginx on
 # loopback, `next_page_token` linking the files, fetched in the same run by
 #   (a) one `curl` process fetching the same 400 URLs over one keep-alive connection
-#       (`-o /dev/null` for each), the floor;
+#       (`-o /dev/null` for each), the floor; and for reference the same writing each page
+#       into a file of its own (`curl_files`: the same bytes to disk as an export);
 #   (b) `zoom-participants --rate-limit off --base-url http://127.0.0.1:PORT/v2`, NDJSON
 #       into a file with `--output F` (the durable export), with the default read-ahead and
 #       with `--prefetch 1`, `2` and `4`, and once the default into `> F`.
@@ -36,8 +37,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building this commit ($(git rev-parse --short HEAD)) in release" >&2
+# A target directory shared with other checkouts holds whichever binary was linked last,
+# and cargo does not link it again when its own build is fresh: touching the binary's
+# root makes it link this checkout's. The copy is taken at once, so that another build
+# cannot swap it mid-run.
+touch src/main.rs
 cargo build --release --quiet --bin zoom-participants
-# A copy, so that another build into the same target directory cannot swap it mid-run.
 bin=$work/zoom-participants
 cp "$target/release/zoom-participants" "$bin"
 
@@ -126,16 +131,22 @@ page_url="$base/metrics/webinars/bench/participants?page_size=300"
         echo 'output = "/dev/null"'
     done
 } > "$work/curl.config"
+# The same fetch writing each page into a file of its own (the same bytes to disk as an
+# export): for reference, not the floor.
+sed "s#output = \"/dev/null\"#output = \"$work/curl/page\"#" "$work/curl.config" |
+    awk -v dir="$work/curl" '/^output/ {printf "output = \"%s/p%d.json\"\n", dir, n++; next} {print}' \
+    > "$work/curl-files.config"
 
 export ZOOM_ACCESS_TOKEN=bench-token
 cli=("$bin" --webinar bench --rate-limit off --base-url "$base")
-names=(curl default prefetch1 prefetch2 prefetch4 default_stdout)
+names=(curl curl_files default prefetch1 prefetch2 prefetch4 default_stdout)
 # One timed run of `name`: prints "microseconds peak_rss_kb".
 measure() {
     local name=$1 start end to=/dev/null
     local cmd=()
     case $name in
         curl) cmd=(curl -sS --fail --config "$work/curl.config") ;;
+        curl_files) cmd=(curl -sS --fail --config "$work/curl-files.config") ;;
         default) cmd=("${cli[@]}" --output "$work/out.ndjson") ;;
         prefetch*) cmd=("${cli[@]}" --prefetch "${name#prefetch}" --output "$work/out.ndjson") ;;
         default_stdout) cmd=("${cli[@]}"); to=$work/stdout.ndjson ;;
@@ -144,6 +155,7 @@ measure() {
     # the last run's 125 MB inside the measurement).
     case $name in
         curl) ;;
+        curl_files) rm -rf "$work/curl"; mkdir "$work/curl" ;;
         default_stdout) rm -f "$to" ;;
         *) rm -f "$work/out.ndjson" ;;
     esac
@@ -172,12 +184,19 @@ cmp -s "$work/out.ndjson" "$work/stdout.ndjson" || { echo "the two exports diffe
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 floor=$(median "${wall[curl]}")
 echo "commit $(git rev-parse --short HEAD), $PAGES pages, $((PAGES * PER_PAGE)) participants, $bytes bytes, nginx $("$nginx" -v 2>&1 | sed 's/.*\///'), curl $(curl --version | awk 'NR==1 {print $2}'), $RUNS interleaved rounds, medians:"
+# Ratios two ways: median against median, and the median of each round's ratio to that
+# round's curl (a change of load during the run falls on both of a pair alike).
 for name in "${names[@]}"; do
     m=$(median "${wall[$name]}")
     r=$(median "${rss[$name]}")
-    awk -v n="$name" -v m="$m" -v f="$floor" -v r="$r" -v all="${wall[$name]}" 'BEGIN {
+    paired=$(awk -v all="${wall[$name]}" -v base="${wall[curl]}" 'BEGIN {
+        k = split(all, a, " "); split(base, b, " ")
+        for (i = 1; i <= k; i++) printf "%f ", a[i] / b[i]
+    }')
+    p=$(median "$paired")
+    awk -v n="$name" -v m="$m" -v f="$floor" -v p="$p" -v r="$r" -v all="${wall[$name]}" 'BEGIN {
         k = split(all, a, " "); runs = ""
         for (i = 1; i <= k; i++) runs = runs sprintf(" %.1f", a[i] / 1000)
-        printf "  %-15s %8.1f ms  %5.2fx curl  peak RSS %6.1f MiB  (runs, ms:%s)\n", n, m / 1000, m / f, r / 1024, runs
+        printf "  %-15s %8.1f ms  %5.2fx curl (paired %5.2fx)  peak RSS %6.1f MiB  (runs, ms:%s)\n", n, m / 1000, m / f, p, r / 1024, runs
     }'
 done

@@ -18,8 +18,12 @@ out=$target/rss-bench
 mkdir -p "$out"
 
 echo "== building this commit ($(git rev-parse --short HEAD)) in release" >&2
+# A target directory shared with other checkouts holds whichever binary was linked last:
+# touching the binary's root makes cargo link this checkout's; a copy is measured.
+touch src/main.rs
 cargo build --release --quiet
-bin=$target/release/zoom-participants
+bin=$out/zoom-participants
+cp "$target/release/zoom-participants" "$bin"
 args=(--demo --demo-participants "$PARTICIPANTS")
 
 # One run under `time -v`, its standard output to $1: prints "max_rss_kb seconds".

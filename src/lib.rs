@@ -39,6 +39,14 @@
 //! Zoom facts worth knowing: the endpoint needs the `dashboard_webinars:read:admin` scope
 //! and a Business, Education or API plan with the Webinar add-on; it is rate-limit label
 //! *Heavy*; a `next_page_token` expires after 15 minutes.
+//!
+//! The same core reads the Dashboard's meeting participants
+//! ([`Client::meeting_participants`]), both Dashboard instance lists ([`Client::webinars`],
+//! [`Client::meetings`]) and the Report API's participant lists, which Pro accounts have
+//! without the Dashboard ([`Client::report_webinar_participants`],
+//! [`Client::report_meeting_participants`]): each list is one description (path, array,
+//! rate-limit label, query) and a row type, with the same laziness, read-ahead, limit,
+//! checkpoints and resume.
 #![warn(missing_docs)]
 
 mod attendance;

@@ -831,7 +831,8 @@ fn instances_saved(target: &Path) -> bool {
         match value {
             Value::Object(map) => map
                 .iter()
-                .any(|(k, v)| (k == "instances" && !v.is_null()) || find(v)),
+                // The saved list is named (count and digest) once the listing is done.
+                .any(|(k, v)| (k == "instances" && v.is_object()) || find(v)),
             Value::Array(items) => items.iter().any(find),
             _ => false,
         }

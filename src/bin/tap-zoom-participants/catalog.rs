@@ -26,13 +26,13 @@ fn family_specs(family: &Family) -> [StreamSpec; 2] {
     [
         StreamSpec {
             name: family.list,
-            schema: list_schema(family),
+            schema: list_schema((family.list_schema)()),
             key_properties: vec!["uuid".into()],
             replication_key: "end_time".into(),
         },
         StreamSpec {
             name: family.participants,
-            schema: participant_schema(family),
+            schema: participant_schema(family.prefix, (family.participant_schema)()),
             key_properties: family.key_properties(),
             replication_key: family.end_time_column(),
         },

@@ -16,8 +16,6 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use zoom_participants::{Extra, Meeting, Participant, Webinar};
 
-use crate::streams::Family;
-
 /// The property that holds what the typed columns cannot.
 pub const EXTRA: &str = "extra";
 /// The participant's position in its instance's list (0-based), part of the key.
@@ -67,9 +65,9 @@ fn extra_schema() -> Value {
     })
 }
 
-/// The schema of a family's list stream (`webinars`): the row type's, plus `extra`.
-pub fn list_schema(family: &Family) -> Value {
-    let mut schema = (family.list_schema)();
+/// The schema of a list stream (`webinars`): its row type's (`row`), plus `extra`.
+pub fn list_schema(row: Value) -> Value {
+    let mut schema = row;
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         properties.insert(EXTRA.into(), extra_schema());
         // The key is never null.
@@ -78,11 +76,12 @@ pub fn list_schema(family: &Family) -> Value {
     schema
 }
 
-/// The schema of a family's participant stream: the instance's columns and the row's
-/// position first, then the row type's fields, then `extra`.
-pub fn participant_schema(family: &Family) -> Value {
+/// The schema of a participant stream: the instance's columns (`prefix`: `webinar`,
+/// `meeting`) and the row's position first, then the row type's fields (`row`), then
+/// `extra`.
+pub fn participant_schema(prefix: &str, row: Value) -> Value {
     let mut properties = Map::new();
-    for (name, schema) in instance_columns(family.prefix) {
+    for (name, schema) in instance_columns(prefix) {
         properties.insert(name, schema);
     }
     properties.insert(
@@ -93,7 +92,6 @@ pub fn participant_schema(family: &Family) -> Value {
             "description": "The row's position in Zoom's participant list of the instance (0-based)"
         }),
     );
-    let row = (family.participant_schema)();
     if let Some(fields) = row.get("properties").and_then(Value::as_object) {
         for (name, schema) in fields {
             properties.insert(name.clone(), schema.clone());
