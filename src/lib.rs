@@ -47,6 +47,11 @@
 //! [`Client::report_meeting_participants`]): each list is one description (path, array,
 //! rate-limit label, query) and a row type, with the same laziness, read-ahead, limit,
 //! checkpoints and resume.
+//!
+//! Live attendance, while a session runs: [`webhook`] verifies Zoom's participant webhooks
+//! ([`webhook::Verifier`] for any server, `webhook::listen` for the crate's own, feature
+//! `webhook`), and [`ParticipantsRequest::follow`] polls the live list; both yield
+//! [`webhook::ParticipantEvent`]s.
 #![warn(missing_docs)]
 
 mod attendance;

@@ -213,3 +213,38 @@ pub fn interrupted_failure(signal: i32, written: u64, after: &str) -> Failure {
         format!("interrupted by {name}; {written} events written{after}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restart_appends_after_the_last_whole_line_only() {
+        let dir = std::env::temp_dir().join(format!("zp-event-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let path = dir.join("events.ndjson");
+        // Two whole lines and a torn third, as a crash in the middle of a write leaves them.
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":").expect("written");
+        let log = EventLog::append(&path).expect("opened");
+        assert_eq!(log.written(), 0);
+        drop(log);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "{\"a\":1}\n{\"b\":2}\n"
+        );
+        // Whole lines are never cut, however long the file.
+        let long = format!("{}\n", "x".repeat(10_000));
+        std::fs::write(&path, &long).expect("written");
+        drop(EventLog::append(&path).expect("opened"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), long);
+        // A file of one torn line is emptied; a missing one is created.
+        std::fs::write(&path, "x".repeat(9_000)).expect("written");
+        drop(EventLog::append(&path).expect("opened"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
+        std::fs::remove_file(&path).expect("removed");
+        drop(EventLog::append(&path).expect("created"));
+        assert!(path.exists());
+        assert!(EventLog::append(&dir).is_err(), "a directory is refused");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

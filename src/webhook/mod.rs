@@ -3,7 +3,7 @@
 //! Two ways in. [`Verifier`] checks one delivery (signature over the raw body in constant
 //! time, a 5-minute replay window, a body cap, JSON) and answers Zoom's
 //! `endpoint.url_validation`, with no HTTP server of its own: call it from the server you
-//! already run. [`listen`] (feature `webhook`, on with `cli`) is the crate's own endpoint:
+//! already run. `listen` (feature `webhook`, on with `cli`) is the crate's own endpoint:
 //! it answers Zoom within its 3 seconds, yields each event once as a
 //! `Stream<Item = Result<ParticipantEvent>>`, answers 503 when its consumer falls behind
 //! (Zoom retries later) and keeps its memory bounded under a flood.
