@@ -339,10 +339,9 @@ impl Output {
                 .target
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
+                && let Ok(dir) = File::open(dir)
             {
-                if let Ok(dir) = File::open(dir) {
-                    let _ = dir.sync_all();
-                }
+                let _ = dir.sync_all();
             }
         }
         Ok(())

@@ -341,10 +341,10 @@ mod tests {
         let mut map: BTreeMap<String, Box<RawValue>> = serde_json::from_str(&text).unwrap();
         let old_cell = |raw: &RawValue| {
             let text = raw.get();
-            if text.starts_with('"') {
-                if let Ok(unescaped) = serde_json::from_str::<String>(text) {
-                    return unescaped;
-                }
+            if text.starts_with('"')
+                && let Ok(unescaped) = serde_json::from_str::<String>(text)
+            {
+                return unescaped;
             }
             if text == "null" {
                 return String::new();

@@ -92,13 +92,20 @@ pub(crate) fn participant(seed: u64, index: u64, with_registrant_id: bool) -> Pa
         speaker: Some(blank_if(external, "Plantronics BT600".into())),
         data_center: Some("SC".into()),
         full_data_center: Some("United States;SC (Main)".into()),
-        connection_type: Some(if index % 2 == 0 { "P2P" } else { "UDP" }.into()),
+        connection_type: Some(
+            if index.is_multiple_of(2) {
+                "P2P"
+            } else {
+                "UDP"
+            }
+            .into(),
+        ),
         join_time: Some(joined),
         leave_time: Some(left),
         share_application: Some(rng.bool()),
         share_desktop: Some(rng.bool()),
         share_whiteboard: Some(false),
-        recording: Some(index % 29 == 0),
+        recording: Some(index.is_multiple_of(29)),
         status: Some(status),
         pc_name: Some(format!("PC-{person}")),
         domain: Some(blank_if(external, "example.com".into())),

@@ -89,7 +89,7 @@ pub(super) fn instance_json<T: Listed>(
     let Value::Object(mut object) = object else {
         return serde_json::Map::new();
     };
-    if id % 2 == 0 {
+    if id.is_multiple_of(2) {
         object.insert("x_engagement_score".into(), json!(hash % 100));
     }
     object

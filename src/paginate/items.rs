@@ -93,14 +93,14 @@ impl<T: Row> Items<T> {
 
     /// Starts the walk without taking an item: with read-ahead, its task starts fetching.
     pub(crate) fn warm(&mut self, cx: &mut Context<'_>) {
-        if let (Some(pages), true) = (self.state.pages(), self.page.is_none()) {
-            if let Poll::Ready(next) = pages.poll_next_unpin(cx) {
-                match next {
-                    Some(Ok(page)) => self.start_page(page),
-                    // Kept for the next poll of the stream, which yields it.
-                    Some(Err(err)) => self.pending_error = Some(err),
-                    None => self.finish(),
-                }
+        if let (Some(pages), true) = (self.state.pages(), self.page.is_none())
+            && let Poll::Ready(next) = pages.poll_next_unpin(cx)
+        {
+            match next {
+                Some(Ok(page)) => self.start_page(page),
+                // Kept for the next poll of the stream, which yields it.
+                Some(Err(err)) => self.pending_error = Some(err),
+                None => self.finish(),
             }
         }
     }

@@ -22,7 +22,7 @@ pub fn participant(i: usize) -> Value {
         "leave_time": "2019-09-07T14:15:02Z",
         "status": (["in_meeting", "in_waiting_room", "in_meeting"][i % 3]),
         "role": (["attendee", "panelist", "host", "attendee"][i % 4]),
-        "share_desktop": i % 2 == 0,
+        "share_desktop": i.is_multiple_of(2),
         "audio_quality": "good",
         "email": ""
     })
