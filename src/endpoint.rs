@@ -30,6 +30,11 @@ pub struct Endpoint {
     pub(crate) types: &'static [&'static str],
     /// The `include_fields` value it takes, if any.
     pub(crate) include_field: Option<&'static str>,
+    /// Whether it pages (`page_size`, `next_page_token`); an unpaged list answers in one
+    /// page and is sent no `page_size`.
+    pub(crate) paged: bool,
+    /// Whether its `{id}` must be a number (the instance lists take no UUID).
+    pub(crate) number_only: bool,
 }
 
 /// `GET /metrics/webinars/{webinarId}/participants` (Dashboard).
@@ -41,6 +46,8 @@ pub(crate) const WEBINAR_PARTICIPANTS: Endpoint = Endpoint {
     instance: "webinar",
     types: &["live", "past"],
     include_field: Some("registrant_id"),
+    paged: true,
+    number_only: false,
 };
 
 /// `GET /metrics/meetings/{meetingId}/participants` (Dashboard).
@@ -52,6 +59,8 @@ pub(crate) const MEETING_PARTICIPANTS: Endpoint = Endpoint {
     instance: "meeting",
     types: &["live", "past", "pastOne"],
     include_field: Some("registrant_id"),
+    paged: true,
+    number_only: false,
 };
 
 /// `GET /report/webinars/{webinarId}/participants` (Report API).
@@ -63,6 +72,8 @@ pub(crate) const REPORT_WEBINAR_PARTICIPANTS: Endpoint = Endpoint {
     instance: "webinar",
     types: &[],
     include_field: Some("registrant_id"),
+    paged: true,
+    number_only: false,
 };
 
 /// `GET /report/meetings/{meetingId}/participants` (Report API).
@@ -74,6 +85,8 @@ pub(crate) const REPORT_MEETING_PARTICIPANTS: Endpoint = Endpoint {
     instance: "meeting",
     types: &[],
     include_field: Some("registrant_id"),
+    paged: true,
+    number_only: false,
 };
 
 /// `GET /metrics/webinars` (Dashboard): the webinar instances of a period.
@@ -85,6 +98,8 @@ pub(crate) const WEBINARS: Endpoint = Endpoint {
     instance: "webinar",
     types: &["live", "past"],
     include_field: None,
+    paged: true,
+    number_only: false,
 };
 
 /// `GET /metrics/meetings` (Dashboard): the meeting instances of a period.
@@ -96,6 +111,36 @@ pub(crate) const MEETINGS: Endpoint = Endpoint {
     instance: "meeting",
     types: &["live", "past", "pastOne"],
     include_field: Some("tracking_fields"),
+    paged: true,
+    number_only: false,
+};
+
+/// `GET /past_webinars/{webinarId}/instances`: the ended instances of a webinar number, in
+/// one page.
+pub(crate) const PAST_WEBINAR_INSTANCES: Endpoint = Endpoint {
+    path: "/past_webinars/{id}/instances",
+    array: "webinars",
+    label: Label::Light,
+    name: "instances of webinar",
+    instance: "webinar",
+    types: &[],
+    include_field: None,
+    paged: false,
+    number_only: true,
+};
+
+/// `GET /past_meetings/{meetingId}/instances`: the ended instances of a meeting number, in
+/// one page.
+pub(crate) const PAST_MEETING_INSTANCES: Endpoint = Endpoint {
+    path: "/past_meetings/{id}/instances",
+    array: "meetings",
+    label: Label::Medium,
+    name: "instances of meeting",
+    instance: "meeting",
+    types: &[],
+    include_field: None,
+    paged: false,
+    number_only: true,
 };
 
 /// The query of one list request, shared by one instance and many.
@@ -128,7 +173,7 @@ impl Endpoint {
         query: &Query,
         extra: &[(&str, String)],
     ) -> Result<Url, String> {
-        if !(1..=MAX_PAGE_SIZE).contains(&query.page_size) {
+        if self.paged && !(1..=MAX_PAGE_SIZE).contains(&query.page_size) {
             return Err(format!(
                 "page_size {} is outside 1..={MAX_PAGE_SIZE}",
                 query.page_size
@@ -149,6 +194,15 @@ impl Endpoint {
         if query.include && self.include_field.is_none() {
             return Err(format!("{} takes no include_fields", self.name));
         }
+        if self.number_only
+            && let Some(id) = id
+            && !is_number(id)
+        {
+            return Err(format!(
+                "{} takes a {} number, not {id:?}",
+                self.name, self.instance
+            ));
+        }
         let path = match id {
             Some(id) => self
                 .path
@@ -164,7 +218,9 @@ impl Endpoint {
             for (key, value) in extra {
                 pairs.append_pair(key, value);
             }
-            pairs.append_pair("page_size", &query.page_size.to_string());
+            if self.paged {
+                pairs.append_pair("page_size", &query.page_size.to_string());
+            }
             if let (true, Some(field)) = (query.include, self.include_field) {
                 pairs.append_pair("include_fields", field);
             }
@@ -181,7 +237,9 @@ impl Endpoint {
             _ => String::new(),
         };
         let kind = query.kind.unwrap_or("unset");
-        if self.types.is_empty() {
+        if !self.paged {
+            format!("{} {subject}", self.name)
+        } else if self.types.is_empty() {
             format!(
                 "{} {subject} (page_size={}{include})",
                 self.name, query.page_size
@@ -193,4 +251,9 @@ impl Endpoint {
             )
         }
     }
+}
+
+/// A webinar or meeting number as Zoom writes it: digits only, within `int64`.
+fn is_number(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && id.parse::<i64>().is_ok()
 }

@@ -76,6 +76,7 @@ mod lock;
 mod model;
 mod paginate;
 mod participants;
+mod past;
 mod rate_limit;
 mod redact;
 mod request;
@@ -97,11 +98,12 @@ pub use lists::{
     WebinarListRequest, WebinarListStream,
 };
 pub use model::{
-    AudioCall, CustomKey, Extra, Meeting, MeetingType, Participant, ReportParticipant, Role,
-    Status, TrackingField, Webinar, WebinarType,
+    AudioCall, CustomKey, Extra, Meeting, MeetingType, Participant, PastInstance,
+    ReportParticipant, Role, Status, TrackingField, Webinar, WebinarType,
 };
 pub use paginate::{MAX_PREFETCH, Page, PageStream};
 pub use participants::{MAX_PAGE_SIZE, ParticipantStream};
+pub use past::{PastInstanceStream, PastInstancesRequest};
 pub use rate_limit::RateLimit;
 pub use redact::{Redactor, one_line};
 pub use request::ParticipantsRequest;

@@ -105,7 +105,11 @@ impl RateLimit {
 /// Which of Zoom's rate-limit labels a request counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Label {
-    /// The participants endpoint: per second.
+    /// The past-webinar instance list: per second, above Heavy on every plan.
+    Light,
+    /// The past-meeting instance list: per second, above Heavy on every plan.
+    Medium,
+    /// The participants endpoints: per second.
     Heavy,
     /// The webinar list: per minute.
     ResourceIntensive,
@@ -115,7 +119,7 @@ impl Label {
     /// How a bucket of this label adapts to Zoom's 429s.
     fn adapt(self) -> Adapt {
         match self {
-            Label::Heavy => Adapt::EveryThrottle,
+            Label::Light | Label::Medium | Label::Heavy => Adapt::EveryThrottle,
             Label::ResourceIntensive => Adapt::OnEvidence,
         }
     }
@@ -141,7 +145,12 @@ fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(30 * 365 * 24 * 3600)
 }
 
-/// One bucket per label.
+/// One bucket per rate: the per-second labels share the configured per-second rate, the
+/// per-minute one has its own. Zoom's Light and Medium limits are above its Heavy limit on
+/// every plan (Free 4, 2 and 1 a second; Pro 30, 20 and 10; Business 80, 60 and 40), and
+/// the crate's Light and Medium calls are one unpaged request per webinar or meeting
+/// number: counting them with the Heavy calls keeps every label under Zoom's limit and
+/// costs next to nothing.
 #[derive(Debug)]
 pub(crate) struct Limiter {
     heavy: Bucket,
@@ -158,7 +167,7 @@ impl Limiter {
 
     fn bucket(&self, label: Label) -> &Bucket {
         match label {
-            Label::Heavy => &self.heavy,
+            Label::Light | Label::Medium | Label::Heavy => &self.heavy,
             Label::ResourceIntensive => &self.list,
         }
     }

@@ -1,10 +1,10 @@
 //! The one row trait: what a stream can hand out, built from one row of a fetched page.
 
 use crate::envelope::{RawPage, RawRow};
-use crate::model::{Extra, Meeting, Participant, ReportParticipant, Webinar};
+use crate::model::{Extra, Meeting, Participant, PastInstance, ReportParticipant, Webinar};
 
 /// A row type a stream can hand out: [`Participant`], [`ReportParticipant`], [`Webinar`],
-/// [`Meeting`] or [`RawRow`]. Sealed: built from one row of a fetched page, which only this
+/// [`Meeting`], [`PastInstance`] or [`RawRow`]. Sealed: built from one row of a fetched page, which only this
 /// crate sees.
 pub trait Row: Sized + Send + 'static + sealed::Sealed {
     #[doc(hidden)]
@@ -45,7 +45,13 @@ macro_rules! typed_rows {
     )*};
 }
 
-typed_rows!(Participant, ReportParticipant, Webinar, Meeting);
+typed_rows!(
+    Participant,
+    ReportParticipant,
+    Webinar,
+    Meeting,
+    PastInstance
+);
 
 impl sealed::Sealed for RawRow {}
 

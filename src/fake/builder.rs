@@ -9,7 +9,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::{
-    Catalog, FakeMeeting, FakeWebinar, FakeZoom, FakeZoomBuilder, Rows, Shared, list, live, tokens,
+    Catalog, FakeMeeting, FakeWebinar, FakeZoom, FakeZoomBuilder, Rows, Shared, list, live, past,
+    tokens,
 };
 
 impl FakeZoom {
@@ -202,6 +203,14 @@ impl FakeZoomBuilder {
             .route("/oauth/token", post(tokens::issue_token))
             .route("/v2/metrics/webinars", get(list::webinars))
             .route("/v2/metrics/meetings", get(list::meetings))
+            .route(
+                "/v2/past_webinars/{id}/instances",
+                get(past::webinar_instances),
+            )
+            .route(
+                "/v2/past_meetings/{id}/instances",
+                get(past::meeting_instances),
+            )
             .fallback(live::live_or_participants)
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

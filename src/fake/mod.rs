@@ -81,6 +81,7 @@ mod list;
 mod live;
 mod meetings;
 mod participants;
+mod past;
 mod report;
 mod tokens;
 mod webinars;

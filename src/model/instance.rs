@@ -133,3 +133,17 @@ row_model! {
         value: String,
     }
 }
+
+row_model! {
+    /// One ended instance of a webinar or meeting number, from
+    /// `GET /past_webinars/{webinarId}/instances` or `GET /past_meetings/{meetingId}/instances`
+    /// ([`Client::past_webinar_instances`](crate::Client::past_webinar_instances)). Its
+    /// [`uuid`](PastInstance::uuid) reaches that occurrence's participants, where the number
+    /// alone reaches only the latest. The tolerant rules of [`Webinar`] apply.
+    pub struct PastInstance("past instance") {
+        /// The instance's UUID; may contain `/`, `+` and `=`.
+        uuid: String,
+        /// When the instance started.
+        start_time: DateTime<Utc>,
+    }
+}

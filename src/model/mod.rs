@@ -14,7 +14,7 @@ mod participant;
 
 pub use enums::{MeetingType, Role, Status, WebinarType};
 pub use extra::Extra;
-pub use instance::{CustomKey, Meeting, TrackingField, Webinar};
+pub use instance::{CustomKey, Meeting, PastInstance, TrackingField, Webinar};
 pub use participant::{AudioCall, Participant, ReportParticipant};
 
 #[cfg(test)]
