@@ -24,6 +24,7 @@ Examples:
   zoom-participants --from 2026-01-01 --to 2026-03-31 --meetings --output q1-meetings.ndjson
   zoom-participants --meeting 85746065432 --type pastOne
   zoom-participants --source report --webinar 95204914252 --format csv   # Pro plans
+  zoom-participants --source report --webinar 95204914252 --all-instances --output all.ndjson
   ZOOM_WEBHOOK_SECRET_TOKEN=... zoom-participants --listen 127.0.0.1:8080 --output live.ndjson
   zoom-participants --webinar 95204914252 --follow --type live --poll-interval 10
 
@@ -109,6 +110,12 @@ pub struct Args {
     /// With --from/--to: write the meeting instances only, not their participants.
     #[arg(long, requires = "from", conflicts_with_all = ["list_webinars", "per_person"])]
     pub list_meetings: bool,
+
+    /// With --webinar/--meeting numbers: every ended instance of each (Zoom's past
+    /// instances list), then their participants from --source, each row tagged with its
+    /// instance. A number alone reaches only its latest instance.
+    #[arg(long, conflicts_with_all = ["from", "resume_from"])]
+    pub all_instances: bool,
 
     /// One row per person (per webinar instance) instead of one per connection.
     #[arg(long, conflicts_with = "list_webinars")]

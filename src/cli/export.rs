@@ -17,9 +17,9 @@ use super::durable::{OpenError, Opened, Output, Target};
 use super::end::{BROKEN_PIPE, End, Failed, finish, output_failure, write_failure};
 use super::output::{Encoder, Tags};
 use super::period;
-use super::progress::{Kind, Progress, instance_columns};
+use super::progress::{Instance, Kind, Progress, instance_columns};
 use super::pump::{Encode, List, Next, Sink, pump_many, pump_one};
-use super::{DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
+use super::{DEMO_RECURRING_WEBINAR, DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 
 pub async fn run(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
     let ids = webinar_ids(args)?;
@@ -133,23 +133,21 @@ async fn rows(
                 .page_size(args.page_size);
             return list::<Meeting>(args, request, sink).await;
         }
-        let instances = match period::instances(client, kind, listed, (from, to), sink).await? {
-            Ok(instances) => instances,
-            Err(end) => return Ok(end),
+        return match period::instances(client, kind, listed, (from, to), sink).await? {
+            Ok(instances) => instance_rows(args, client, kind, &instances, sink).await,
+            Err(end) => Ok(end),
         };
-        let tags: HashMap<String, Tags> = instances
-            .iter()
-            .map(|i| (i.uuid.clone(), i.tags(kind)))
-            .collect();
-        // In list order, each once: a place in this list is what the checkpoint keeps.
-        let mut seen = std::collections::HashSet::new();
-        let targets: Vec<(Kind, String)> = instances
-            .iter()
-            .filter(|i| seen.insert(i.uuid.as_str()))
-            .map(|i| (kind, i.uuid.clone()))
-            .collect();
-        let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
-        return many(args, client, &targets, kind.instance_tags(), tag_of, sink).await;
+    }
+    if args.all_instances {
+        let (kind, numbers) = if args.meetings.is_empty() {
+            (Kind::Webinar, ids)
+        } else {
+            (Kind::Meeting, args.meetings.as_slice())
+        };
+        return match period::past_instances(client, kind, numbers, sink).await? {
+            Ok(instances) => instance_rows(args, client, kind, &instances, sink).await,
+            Err(end) => Ok(end),
+        };
     }
     let mut targets: Vec<(Kind, String)> =
         ids.iter().map(|id| (Kind::Webinar, id.clone())).collect();
@@ -200,6 +198,30 @@ async fn rows(
     many(args, client, &targets, names, tag_of, sink).await
 }
 
+/// The rows of listed instances (a period's, or every one of some numbers), each tagged
+/// with its instance.
+async fn instance_rows(
+    args: &Args,
+    client: &Client,
+    kind: Kind,
+    instances: &[Instance],
+    sink: &mut Sink<'_>,
+) -> Result<End, Failure> {
+    let tags: HashMap<String, Tags> = instances
+        .iter()
+        .map(|i| (i.uuid.clone(), i.tags(kind)))
+        .collect();
+    // In list order, each once: a place in this list is what the checkpoint keeps.
+    let mut seen = std::collections::HashSet::new();
+    let targets: Vec<(Kind, String)> = instances
+        .iter()
+        .filter(|i| seen.insert(i.uuid.as_str()))
+        .map(|i| (kind, i.uuid.clone()))
+        .collect();
+    let tag_of = move |id: &str| tags.get(id).cloned().unwrap_or_default();
+    many(args, client, &targets, kind.instance_tags(), tag_of, sink).await
+}
+
 /// The Dashboard's participants of one instance.
 fn dashboard(client: &Client, kind: Kind, id: &str) -> ParticipantsRequest<Participant> {
     match kind {
@@ -235,13 +257,14 @@ fn with_options<R, S>(
     let mut request = request
         .page_size(args.page_size)
         .prefetch(usize::from(args.prefetch));
-    // The instances of a period have ended: their participants are asked for with
-    // `type=past` (Zoom's default is live) unless `--type` says otherwise. The Report API
-    // takes no type.
+    // The instances of a period, or every instance of some numbers, have ended: their
+    // participants are asked for with `type=past` (Zoom's default is live) unless `--type`
+    // says otherwise. The Report API takes no type.
+    let listed = args.from.is_some() || args.all_instances;
     let kind = args
         .webinar_type
         .map(MeetingType::from)
-        .or(args.from.map(|_| MeetingType::Past));
+        .or(listed.then_some(MeetingType::Past));
     if let (Some(kind), SourceArg::Dashboard) = (kind, args.source) {
         request = request.meeting_type(kind);
     }
@@ -450,7 +473,12 @@ async fn per_person<R: Row + Connection>(
 
 fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
     if args.demo && args.from.is_none() && args.meetings.is_empty() {
-        return Ok(vec![DEMO_WEBINAR.to_owned()]);
+        let demo = if args.all_instances {
+            DEMO_RECURRING_WEBINAR
+        } else {
+            DEMO_WEBINAR
+        };
+        return Ok(vec![demo.to_owned()]);
     }
     if args.from.is_some() {
         return Ok(Vec::new());
@@ -478,5 +506,20 @@ fn webinar_ids(args: &Args) -> Result<Vec<String>, Failure> {
     if ids.is_empty() && args.meetings.is_empty() {
         return Err(Failure::new(USAGE, "no webinar or meeting ID given"));
     }
+    if args.all_instances
+        && let Some(id) = ids.iter().chain(&args.meetings).find(|id| !is_number(id))
+    {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "--all-instances takes webinar and meeting numbers; {id:?} is not one (a UUID names one instance already)"
+            ),
+        ));
+    }
     Ok(ids)
+}
+
+/// A webinar or meeting number: digits only, within `int64`.
+fn is_number(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && id.parse::<i64>().is_ok()
 }

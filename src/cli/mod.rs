@@ -29,6 +29,8 @@ pub use text::say;
 
 /// The demo webinar's ID.
 const DEMO_WEBINAR: &str = "95204914252";
+/// The demo's recurring webinar, whose instances `--demo --all-instances` exports.
+const DEMO_RECURRING_WEBINAR: &str = "81234567890";
 /// The demo meeting's ID (`--demo --meeting 85746065432`).
 const DEMO_MEETING: &str = "85746065432";
 /// The demo's one-person meeting (`--demo --meeting 85746065433 --type pastOne`).
@@ -116,7 +118,7 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
             .webinar(DEMO_WEBINAR, size)
             .meeting(DEMO_MEETING, size)
             .one_person_meeting(DEMO_ONE_PERSON_MEETING);
-        if args.from.is_some() {
+        if args.from.is_some() || args.all_instances {
             zoom = zoom.demo_period();
         }
         if args.follow {
@@ -214,6 +216,12 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
         if !args.role.is_empty() {
             return usage("--source report takes no --role (the Report API's rows have no role)");
         }
+    }
+    if args.all_instances
+        && !args.meetings.is_empty()
+        && (!args.webinars.is_empty() || args.webinars_from.is_some())
+    {
+        return usage("--all-instances takes webinars or meetings, not both: run it once for each");
     }
     if let Some(id) = args.meetings.iter().find(|id| args.webinars.contains(id)) {
         return usage(&format!(
@@ -365,6 +373,9 @@ fn request_fingerprint(args: &Args, ids: &[String]) -> BTreeMap<String, String> 
     }
     if args.source != args::SourceArg::Dashboard {
         put("source", format!("{:?}", args.source));
+    }
+    if args.all_instances {
+        put("all-instances", "true".into());
     }
     put("from", format!("{:?}", args.from));
     put("to", format!("{:?}", args.to));

@@ -1,9 +1,11 @@
-//! The webinar or meeting instances of a period (`--from/--to`): listed once, page by page under a checkpoint,
-//! then saved whole in a file of their own beside the checkpoint, which from then on only
-//! names it (count and digest) and says where the export stands in it.
+//! The instances an export covers: a period's (`--from/--to`), listed once page by page
+//! under a checkpoint, or every ended instance of webinar or meeting numbers
+//! (`--all-instances`); either way saved whole in a file of their own beside the
+//! checkpoint, which from then on only names it (count and digest) and says where the
+//! export stands in it.
 
 use chrono::NaiveDate;
-use zoom_participants::{Client, MeetingType, Webinar, WebinarType};
+use zoom_participants::{Client, MeetingType, PastInstance, Webinar, WebinarType};
 
 use super::durable::INSTANCES_FILE;
 use super::end::{End, Failed, write_failure};
@@ -28,13 +30,66 @@ pub async fn instances(
         return Ok(Err(end));
     }
     let instances = std::mem::take(&mut sink.progress.listed);
+    keep(instances, sink).map(Ok)
+}
+
+/// The ended instances of webinar or meeting `numbers` (`--all-instances`), in the order
+/// given and then Zoom's: read back when an earlier run listed them, else listed now (one
+/// Light or Medium request a number, cheap enough to repeat after an interruption) and
+/// saved once. `Err(end)` when the run ends while listing.
+pub async fn past_instances(
+    client: &Client,
+    kind: Kind,
+    numbers: &[String],
+    sink: &mut Sink<'_>,
+) -> Result<Result<Vec<Instance>, End>, Failure> {
+    if let Some(listed) = sink.progress.instances.clone() {
+        return load(&listed, sink).map(Ok);
+    }
+    let mut instances = Vec::new();
+    for number in numbers {
+        let request = match kind {
+            Kind::Webinar => client.past_webinar_instances(number),
+            Kind::Meeting => client.past_meeting_instances(number),
+        };
+        let mut stream = request.stream();
+        loop {
+            let next = match sink.next(&mut stream, |_, _| Ok(())).await? {
+                Next::Item(next) => next,
+                Next::Signal(signal) => return Ok(Err(End::Signal(signal))),
+            };
+            match next {
+                Some(Ok(PastInstance {
+                    uuid: Some(uuid),
+                    start_time,
+                    ..
+                })) if !uuid.is_empty() => instances.push(Instance {
+                    uuid,
+                    id: number.parse().ok(),
+                    topic: None,
+                    start_time,
+                }),
+                Some(Ok(_)) => {}
+                Some(Err(err)) => {
+                    let err = kind.error(number.clone(), err);
+                    return Ok(Err(End::Failed(vec![Failed::from(err)])));
+                }
+                None => break,
+            }
+        }
+    }
+    keep(instances, sink).map(Ok)
+}
+
+/// Saves the instances in their file, whole and on disk before the checkpoint that names
+/// them.
+fn keep(instances: Vec<Instance>, sink: &mut Sink<'_>) -> Result<Vec<Instance>, Failure> {
     let mut bytes = Vec::with_capacity(instances.len() * 128);
     for instance in &instances {
         serde_json::to_writer(&mut bytes, instance)
             .map_err(|e| write_failure(e.into(), sink.output))?;
         bytes.push(b'\n');
     }
-    // Whole and on disk before the checkpoint that names it.
     sink.output
         .save_beside(INSTANCES_FILE, &bytes)
         .map_err(|e| write_failure(e, sink.output))?;
@@ -46,7 +101,7 @@ pub async fn instances(
         p.instances = Some(listed);
         p.listing = None;
     })?;
-    Ok(Ok(instances))
+    Ok(instances)
 }
 
 fn load(listed: &Listed, sink: &Sink<'_>) -> Result<Vec<Instance>, Failure> {

@@ -1,0 +1,314 @@
+//! `--all-instances`: every ended instance of webinar or meeting numbers (Zoom's past
+//! instances lists), then their participants from either source, each row tagged with its
+//! instance; durable across kill -9 with the instances listed once; the usage errors.
+#![cfg(feature = "cli")]
+
+mod cli_support;
+
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use cli_support::*;
+use zoom_participants::fake::{FakeMeeting, FakeWebinar, FakeZoom, ReportKind};
+
+const RECURRING_WEBINAR: u64 = 81_234_567_890;
+const RECURRING_MEETING: u64 = 72_345_678_901;
+
+async fn demo_fake() -> FakeZoom {
+    FakeZoom::builder().demo_period().start().await.unwrap()
+}
+
+/// The tags of an instance's rows: its UUID, number, no topic (the instances list has
+/// none) and start.
+fn tags(
+    kind: &str,
+    uuid: &str,
+    id: u64,
+    start: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, String)> {
+    vec![
+        (format!("{kind}_uuid"), format!("{uuid:?}")),
+        (format!("{kind}_id"), id.to_string()),
+        (format!("{kind}_topic"), "null".to_owned()),
+        (
+            format!("{kind}_start_time"),
+            format!("{:?}", start.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        ),
+    ]
+}
+
+fn tagged_by(tags: &[(String, String)], row: &str) -> String {
+    let tags: Vec<(&str, String)> = tags.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    tagged(&tags, row)
+}
+
+/// The demo's instances of `id`, in the order Zoom's list gives them.
+fn webinar_instances(id: u64) -> Vec<FakeWebinar> {
+    let mut all: Vec<FakeWebinar> = FakeWebinar::demo_period()
+        .into_iter()
+        .filter(|w| w.id == id)
+        .collect();
+    all.sort_by(|a, b| (a.start_time, &a.uuid).cmp(&(b.start_time, &b.uuid)));
+    all
+}
+
+fn meeting_instances(id: u64) -> Vec<FakeMeeting> {
+    let mut all: Vec<FakeMeeting> = FakeMeeting::demo_period()
+        .into_iter()
+        .filter(|m| m.id == id)
+        .collect();
+    all.sort_by(|a, b| (a.start_time, &a.uuid).cmp(&(b.start_time, &b.uuid)));
+    all
+}
+
+/// Every line of `--all-instances --source report --webinar RECURRING_WEBINAR`.
+fn expected_report_lines(zoom: &FakeZoom) -> Vec<String> {
+    let mut lines = Vec::new();
+    for webinar in webinar_instances(RECURRING_WEBINAR) {
+        let tags = tags("webinar", &webinar.uuid, webinar.id, webinar.start_time);
+        for row in zoom.expected_report_participants_raw(ReportKind::Webinar, &webinar.uuid, false)
+        {
+            lines.push(tagged_by(&tags, &row));
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn every_instance_of_a_recurring_webinar_through_the_report_api_tagged() {
+    let zoom = demo_fake().await;
+    let number = RECURRING_WEBINAR.to_string();
+    let out = run(
+        &zoom,
+        &[
+            "--all-instances",
+            "--source",
+            "report",
+            "--webinar",
+            &number,
+        ],
+    )
+    .await;
+    assert_quiet_success(&out);
+    let want = expected_report_lines(&zoom);
+    let instances = webinar_instances(RECURRING_WEBINAR);
+    assert!(instances.len() >= 3 && want.len() > instances.len());
+    assert_eq!(lines(&out), want);
+    // One instances request, with no query, then one report list per instance.
+    let requests = zoom.requests();
+    assert_eq!(
+        requests[0].path,
+        format!("/v2/past_webinars/{number}/instances")
+    );
+    assert!(keys(&requests[0]).is_empty(), "{:?}", requests[0]);
+    let reports: Vec<&str> = requests[1..]
+        .iter()
+        .map(|r| r.path.as_str())
+        .filter(|p| p.starts_with("/v2/report/webinars/"))
+        .collect();
+    assert_eq!(reports.len(), requests.len() - 1, "{requests:?}");
+    assert!(zoom.list_requests().is_empty(), "no Dashboard list");
+}
+
+#[tokio::test]
+async fn every_instance_of_a_recurring_meeting_from_the_dashboard_with_type_past_in_csv() {
+    let zoom = demo_fake().await;
+    let number = RECURRING_MEETING.to_string();
+    let out = run(
+        &zoom,
+        &["--all-instances", "--meeting", &number, "--format", "csv"],
+    )
+    .await;
+    assert_quiet_success(&out);
+    let (header, records) = csv_of(&out.stdout);
+    let tag_names = [
+        "meeting_uuid",
+        "meeting_id",
+        "meeting_topic",
+        "meeting_start_time",
+    ];
+    assert_eq!(
+        header,
+        header_of(&[&tag_names, zoom_participants::Participant::FIELDS])
+    );
+    let mut want = Vec::new();
+    for meeting in meeting_instances(RECURRING_MEETING) {
+        assert!(!meeting.one_person);
+        let start = meeting
+            .start_time
+            .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        for row in texts(&zoom.expected_meeting_participants(&meeting.uuid, false)) {
+            let mut cells = vec![
+                meeting.uuid.clone(),
+                number.clone(),
+                String::new(),
+                start.clone(),
+            ];
+            cells.extend(cells_of(&row, zoom_participants::Participant::FIELDS));
+            want.push(cells);
+        }
+    }
+    assert!(!want.is_empty());
+    assert_eq!(records, want);
+    // Every participants request asks for the ended session.
+    for request in zoom.requests().iter().skip(1) {
+        assert_eq!(request.query_value("type"), Some("past"), "{request:?}");
+    }
+}
+
+#[tokio::test]
+async fn kill_nine_at_random_moments_then_rerun_gives_the_exact_file() {
+    let zoom = FakeZoom::builder()
+        .demo_period()
+        .latency(Duration::from_millis(30))
+        .start()
+        .await
+        .unwrap();
+    let dir = tempdir("all-instances-durable");
+    let number = RECURRING_WEBINAR.to_string();
+    let args = [
+        "--all-instances",
+        "--source",
+        "report",
+        "--webinar",
+        &number,
+        "--page-size",
+        "2",
+    ];
+    let reference = dir.join("reference");
+    assert_quiet_success(&run(&zoom, &with_output(&args, &reference)).await);
+    assert_eq!(
+        std::fs::read_to_string(&reference).unwrap(),
+        ndjson_of(&expected_report_lines(&zoom))
+    );
+    let target = dir.join("export");
+    let durable = with_output(&args, &target);
+    let mut cut = 0;
+    for _ in 0..10 {
+        let after = Duration::from_millis(fastrand::u64(30..300));
+        if !kill_after(&zoom, &durable, after).await {
+            cut += 1;
+        }
+        if target.exists() {
+            break;
+        }
+    }
+    assert!(cut >= 3, "only {cut} runs were cut short");
+    if !target.exists() {
+        let out = run(&zoom, &durable).await;
+        assert_quiet_success(&out);
+    }
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(&reference).unwrap(),
+        "byte-identical after kills and a rerun"
+    );
+    assert_eq!(leftovers(&dir), ["export", "reference"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_rerun_reads_the_saved_instances_instead_of_listing_again() {
+    let zoom = demo_fake().await;
+    let dir = tempdir("all-instances-saved");
+    let number = RECURRING_WEBINAR.to_string();
+    let target = dir.join("export");
+    // Stopped by its budget after the listing and two participant pages.
+    let args = [
+        "--all-instances",
+        "--source",
+        "report",
+        "--webinar",
+        &number,
+        "--page-size",
+        "5",
+        "--max-requests",
+        "3",
+    ];
+    let out = run(&zoom, &with_output(&args, &target)).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let rest = [
+        "--all-instances",
+        "--source",
+        "report",
+        "--webinar",
+        &number,
+        "--page-size",
+        "5",
+    ];
+    let out = run(&zoom, &with_output(&rest, &target)).await;
+    assert_quiet_success(&out);
+    let instances_path = format!("/v2/past_webinars/{number}/instances");
+    let listings = zoom
+        .requests()
+        .iter()
+        .filter(|r| r.path == instances_path)
+        .count();
+    assert_eq!(listings, 1, "listed once, then read back");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        ndjson_of(&expected_report_lines(&zoom))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn usage_errors_send_no_request_and_an_unknown_number_is_exit_5() {
+    let zoom = demo_fake().await;
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--all-instances", "--webinar", "k1Zq7mVHR0a4bP+c9dE2fg=="],
+            "--all-instances takes webinar and meeting numbers",
+        ),
+        (
+            &["--all-instances", "--webinar", "1", "--meeting", "2"],
+            "not both",
+        ),
+        (
+            &[
+                "--all-instances",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-01-31",
+            ],
+            "cannot be used with",
+        ),
+        (
+            &["--all-instances", "--webinar", "1", "--resume-from", "tok"],
+            "cannot be used with",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = run(&zoom, args).await;
+        assert_failure(&out, 2, &[needle]);
+    }
+    assert_eq!(zoom.request_count(), 0);
+    let out = run(&zoom, &["--all-instances", "--webinar", "11111111111"]).await;
+    assert_failure(&out, 5, &["webinar 11111111111", "404"]);
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn the_demo_shows_every_instance_of_its_recurring_webinar() {
+    let out = output(bare_command(), &["--demo", "--all-instances"]).await;
+    assert_quiet_success(&out);
+    let got = lines(&out);
+    let instances = webinar_instances(RECURRING_WEBINAR);
+    let uuids: Vec<String> = got
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["webinar_uuid"].as_str().unwrap().to_owned()
+        })
+        .fold(Vec::new(), |mut seen, uuid| {
+            if seen.last() != Some(&uuid) {
+                seen.push(uuid);
+            }
+            seen
+        });
+    let want: Vec<String> = instances.iter().map(|w| w.uuid.clone()).collect();
+    assert_eq!(uuids, want);
+    let rows: u64 = instances.iter().map(|w| w.participants).sum();
+    assert_eq!(got.len() as u64, rows);
+}
