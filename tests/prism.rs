@@ -5,7 +5,8 @@
 //! 422 (logging "Request did not pass the validation rules"). The CLI is run against it for
 //! every source it has: webinar participants, the webinar list, meeting participants (past
 //! and pastOne), both Report API participant lists, the meeting list, the meetings of a
-//! period, and a webinar and a meeting in one fan-out; first pages, and later pages (with
+//! period, a webinar and a meeting in one fan-out, and both past-instances lists
+//! (`--all-instances`); first pages, and later pages (with
 //! `next_page_token`: Zoom's placeholder token, or `--resume-from`) of every list. Every
 //! request must have passed. The spec is the repository's copy of Zoom's
 //! file, `tests/spec/zoom-participants-endpoints.swagger.json`.
@@ -66,14 +67,18 @@ const MEETINGS: &str = "/metrics/meetings";
 const MEETING_PARTICIPANTS: &str = "/metrics/meetings/{meetingId}/participants";
 const REPORT_WEBINAR: &str = "/report/webinars/{webinarId}/participants";
 const REPORT_MEETING: &str = "/report/meetings/{meetingId}/participants";
+const PAST_WEBINAR_INSTANCES: &str = "/past_webinars/{webinarId}/instances";
+const PAST_MEETING_INSTANCES: &str = "/past_meetings/{meetingId}/instances";
 /// The operations the CLI reads, in the order the summary lists them.
-const OPERATIONS: [&str; 6] = [
+const OPERATIONS: [&str; 8] = [
     WEBINARS,
     WEBINAR_PARTICIPANTS,
     MEETINGS,
     MEETING_PARTICIPANTS,
     REPORT_WEBINAR,
     REPORT_MEETING,
+    PAST_WEBINAR_INSTANCES,
+    PAST_MEETING_INSTANCES,
 ];
 
 /// The repository's copy of Zoom's spec.
@@ -788,9 +793,28 @@ fn report_meeting_example() -> Value {
     })
 }
 
+/// A realistic past-webinar instances answer: two instances, one whose UUID needs double
+/// encoding.
+fn past_webinar_instances_example() -> Value {
+    json!({"webinars": [
+        {"uuid": ODD_UUID, "start_time": "2026-01-07T17:00:00Z"},
+        {"uuid": "Ab3dEf6hIj9kLm2nOp5qRs==", "start_time": "2026-01-14T17:00:00.250Z"},
+    ]})
+}
+
+/// A realistic past-meeting instances answer (Zoom's spec has no example for it).
+fn past_meeting_instances_example() -> Value {
+    json!({"meetings": [
+        {"uuid": MEETING_UUID, "start_time": "2026-02-02T09:00:00Z"},
+        {"uuid": PLAIN_MEETING_UUID, "start_time": "2026-02-09T09:00:00Z"},
+    ]})
+}
+
 /// Each operation's realistic answer.
-fn examples() -> [(&'static str, Value); 6] {
+fn examples() -> [(&'static str, Value); 8] {
     [
+        (PAST_WEBINAR_INSTANCES, past_webinar_instances_example()),
+        (PAST_MEETING_INSTANCES, past_meeting_instances_example()),
         (WEBINARS, webinars_example()),
         (WEBINAR_PARTICIPANTS, webinar_participants_example()),
         (MEETINGS, meetings_example()),
@@ -845,6 +869,30 @@ fn tagged(listed: &[Value], rows: &[Value], prefix: &str) -> Vec<Value> {
             for field in ["uuid", "id", "topic", "start_time"] {
                 tagged.insert(format!("{prefix}_{field}"), instance[field].clone());
             }
+            for (k, v) in row.as_object().unwrap() {
+                tagged.insert(k.clone(), v.clone());
+            }
+            want.push(Value::Object(tagged));
+        }
+    }
+    want
+}
+
+/// The participants of each instance of number `id`, tagged as `--all-instances` writes
+/// them: `prefix_uuid`, `prefix_id` (the number), `prefix_topic` (null: the instances list
+/// has none) and `prefix_start_time`.
+fn instance_tagged(instances: &[Value], rows: &[Value], prefix: &str, id: &str) -> Vec<Value> {
+    let mut want = Vec::new();
+    for instance in instances {
+        for row in rows {
+            let mut tagged = serde_json::Map::new();
+            tagged.insert(format!("{prefix}_uuid"), instance["uuid"].clone());
+            tagged.insert(format!("{prefix}_id"), json!(id.parse::<i64>().unwrap()));
+            tagged.insert(format!("{prefix}_topic"), Value::Null);
+            tagged.insert(
+                format!("{prefix}_start_time"),
+                instance["start_time"].clone(),
+            );
             for (k, v) in row.as_object().unwrap() {
                 tagged.insert(k.clone(), v.clone());
             }
@@ -972,7 +1020,7 @@ async fn prism_finds_no_request_violation() {
             ],
             requests: vec![path("/report/webinars/95204914252/participants")],
             sends: vec![("include_fields", "registrant_id"), ("page_size", "300")],
-            rows: Some(zoom_report_webinar_rows),
+            rows: Some(zoom_report_webinar_rows.clone()),
         },
         Run {
             args: vec![
@@ -987,6 +1035,27 @@ async fn prism_finds_no_request_violation() {
             ))],
             sends: vec![("include_fields", "registrant_id"), ("page_size", "300")],
             rows: Some(zoom_report_meeting_rows),
+        },
+        // Every instance of a webinar number (Zoom's example has one), then its report.
+        Run {
+            args: vec![
+                "--all-instances",
+                "--source",
+                "report",
+                "--webinar",
+                WEBINAR_ID,
+            ],
+            requests: vec![
+                path("/past_webinars/95204914252/instances"),
+                path("/report/webinars/ut44544gisi/participants"),
+            ],
+            sends: vec![],
+            rows: Some(instance_tagged(
+                &zoom_example(&spec, PAST_WEBINAR_INSTANCES, "webinars"),
+                &zoom_report_webinar_rows,
+                "webinar",
+                WEBINAR_ID,
+            )),
         },
         Run {
             args: vec![
@@ -1153,6 +1222,56 @@ async fn prism_finds_no_request_violation() {
         rows: Some(report_meeting_rows.clone()),
     };
     for row in session.run(&run, "--source report --meeting").await {
+        serde_json::from_value::<ReportParticipant>(row).unwrap();
+    }
+
+    // --all-instances: a number's instances list (no query at all), then each instance's
+    // participants by UUID (one double-encoded), tagged; from the Dashboard and the report.
+    let run = Run {
+        args: vec!["--all-instances", "--webinar", WEBINAR_ID],
+        requests: vec![
+            path("/past_webinars/95204914252/instances"),
+            path(&webinar_uuid_path),
+            path("/metrics/webinars/Ab3dEf6hIj9kLm2nOp5qRs%3D%3D/participants"),
+        ],
+        sends: vec![],
+        rows: Some(instance_tagged(
+            &rows_of(&past_webinar_instances_example(), "webinars"),
+            &webinar_rows,
+            "webinar",
+            WEBINAR_ID,
+        )),
+    };
+    session.run(&run, "--all-instances --webinar").await;
+    let run = Run {
+        args: vec![
+            "--all-instances",
+            "--source",
+            "report",
+            "--meeting",
+            MEETING_ID,
+        ],
+        requests: vec![
+            path("/past_meetings/85746065432/instances"),
+            path(&format!(
+                "/report/meetings/{MEETING_UUID_PATH}/participants"
+            )),
+            path(&format!(
+                "/report/meetings/{PLAIN_MEETING_UUID_PATH}/participants"
+            )),
+        ],
+        sends: vec![],
+        rows: Some(instance_tagged(
+            &rows_of(&past_meeting_instances_example(), "meetings"),
+            &report_meeting_rows,
+            "meeting",
+            MEETING_ID,
+        )),
+    };
+    for row in session
+        .run(&run, "--all-instances --source report --meeting")
+        .await
+    {
         serde_json::from_value::<ReportParticipant>(row).unwrap();
     }
 
