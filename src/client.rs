@@ -168,14 +168,16 @@ impl ClientBuilder {
 
     /// The client-side limit of participants requests (Zoom's *Heavy* label), shared by
     /// every stream of the client; default 10 a second (a Pro account; use 40 on Business
-    /// and up).
+    /// and up). The past-instances lists (*Light* and *Medium*, whose limits are higher on
+    /// every plan) count against it too.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
     }
 
-    /// The client-side limit of webinar-list requests (Zoom's *Resource-intensive* label);
-    /// default 10 a minute (a Pro account; 20 on Business and up).
+    /// The client-side limit of the Dashboard's webinar and meeting list requests (Zoom's
+    /// *Resource-intensive* label); default 10 a minute (a Pro account; 20 on Business and
+    /// up).
     pub fn list_rate_limit(mut self, limit: RateLimit) -> Self {
         self.list_rate_limit = Some(limit);
         self
