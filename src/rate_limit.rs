@@ -464,6 +464,23 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn light_and_medium_calls_count_with_the_heavy_ones() {
+        let limiter = Limiter::new(
+            RateLimit::per_second(3.0).burst(3),
+            RateLimit::per_minute(2).burst(2),
+        );
+        assert_eq!(times(&limiter, Label::Light, 2).await, vec![0, 0]);
+        assert_eq!(times(&limiter, Label::Medium, 1).await, vec![0]);
+        // The second's allowance is spent: the next Heavy call waits for the next second.
+        assert_eq!(times(&limiter, Label::Heavy, 1).await, vec![1000]);
+        // The per-minute bucket is untouched.
+        assert_eq!(
+            times(&limiter, Label::ResourceIntensive, 2).await,
+            vec![0, 0]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_burst_spreads_the_rest_evenly() {
         let limiter = Limiter::new(RateLimit::per_second(10.0).burst(3), RateLimit::unlimited());
         assert_eq!(
