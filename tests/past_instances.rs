@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use zoom_participants::fake::{FakeMeeting, FakeWebinar, FakeZoom, ReportKind};
-use zoom_participants::{Client, Error, PastInstance, RateLimit, RawRow};
+use zoom_participants::{Error, PastInstance, RawRow};
 
 const BODY: &str = r#"{"webinars":[{"uuid":"/ajXp112QmuoKj4854875==","start_time":"2026-01-07T17:00:00Z"},{"uuid":"k1Zq7mVHR0a4bP+c9dE2fg==","start_time":"2026-01-14T17:00:00.548Z","x_new":{"kept":[1,2]}}]}"#;
 
@@ -147,15 +147,6 @@ async fn a_next_page_token_zoom_might_send_is_followed_not_dropped() {
         queries(&server).await,
         vec![Vec::new(), pairs(&[("next_page_token", "more")])]
     );
-}
-
-fn fake_client(zoom: &FakeZoom) -> Client {
-    Client::builder()
-        .base_url(zoom.base_url())
-        .bearer_token(zoom.access_token())
-        .rate_limit(RateLimit::unlimited())
-        .build()
-        .unwrap()
 }
 
 /// What the demo quarter holds of webinar 81234567890: its instances by start time.

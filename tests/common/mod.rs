@@ -85,6 +85,17 @@ pub fn client(server: &MockServer) -> Client {
         .expect("a valid test client")
 }
 
+/// A client for the fake Zoom, without rate limit.
+#[cfg(feature = "fake")]
+pub fn fake_client(zoom: &zoom_participants::fake::FakeZoom) -> Client {
+    Client::builder()
+        .base_url(zoom.base_url())
+        .bearer_token(zoom.access_token())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .expect("a valid fake client")
+}
+
 /// The query of every request the server received, as `key=value` pairs in order.
 pub async fn queries(server: &MockServer) -> Vec<Vec<(String, String)>> {
     server
