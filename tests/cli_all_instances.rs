@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::SecondsFormat;
 use cli_support::*;
-use zoom_participants::fake::{FakeMeeting, FakeWebinar, FakeZoom, ReportKind};
+use zoom_participants::fake::{FakeMeeting, FakeWebinar, FakeZoom, Fault, ReportKind};
 
 const RECURRING_WEBINAR: u64 = 81_234_567_890;
 const RECURRING_MEETING: u64 = 72_345_678_901;
@@ -227,6 +227,15 @@ async fn a_rerun_reads_the_saved_instances_instead_of_listing_again() {
     ];
     let out = run(&zoom, &with_output(&args, &target)).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // An occurrence that ends after the listing: the export is of the list it saved.
+    zoom.list_webinar(FakeWebinar {
+        uuid: "nEw0ccurr3nce+AfterList==".into(),
+        id: RECURRING_WEBINAR,
+        topic: "Weekly product demo".into(),
+        start_time: "2026-03-30T17:00:00Z".parse().unwrap(),
+        participants: 4,
+        duration: None,
+    });
     let rest = [
         "--all-instances",
         "--source",
@@ -311,4 +320,207 @@ async fn the_demo_shows_every_instance_of_its_recurring_webinar() {
     assert_eq!(uuids, want);
     let rows: u64 = instances.iter().map(|w| w.participants).sum();
     assert_eq!(got.len() as u64, rows);
+}
+
+/// A failure with `code` and one line on standard error that holds each of `needles`,
+/// after rows on standard output.
+fn assert_failed_after_rows(out: &std::process::Output, code: i32, needles: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(!out.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} in {err}");
+    }
+}
+
+/// A recurring meeting of three instances, the middle one attended by one person (Zoom
+/// serves its rows only with `type=pastOne`, and the Report API not at all).
+async fn meeting_with_a_one_person_instance() -> (FakeZoom, Vec<FakeMeeting>) {
+    let meeting = |uuid: &str, start: &str, one_person: bool| FakeMeeting {
+        uuid: uuid.to_owned(),
+        id: RECURRING_MEETING,
+        topic: "Stand-up".to_owned(),
+        start_time: start.parse().unwrap(),
+        participants: 7,
+        one_person,
+        duration: None,
+    };
+    let meetings = vec![
+        meeting("first+meeting==", "2026-02-02T09:00:00Z", false),
+        meeting("alone/meeting==", "2026-02-09T09:00:00Z", true),
+        meeting("third+meeting==", "2026-02-16T09:00:00Z", false),
+    ];
+    let mut builder = FakeZoom::builder();
+    for m in &meetings {
+        builder = builder.listed_meeting(m.clone());
+    }
+    (builder.start().await.unwrap(), meetings)
+}
+
+fn meeting_lines(zoom: &FakeZoom, meetings: &[&FakeMeeting]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for m in meetings {
+        let tags = tags("meeting", &m.uuid, m.id, m.start_time);
+        for row in texts(&zoom.expected_meeting_participants(&m.uuid, false)) {
+            lines.push(tagged_by(&tags, &row));
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_missing_instance_fails_the_export_unless_skip_missing_says_to_go_on() {
+    let (zoom, meetings) = meeting_with_a_one_person_instance().await;
+    let number = RECURRING_MEETING.to_string();
+    let others = meeting_lines(&zoom, &[&meetings[0], &meetings[2]]);
+
+    // Standard output: the others go on, the run says which failed, exit 5.
+    let args = ["--all-instances", "--meeting", &number];
+    let out = run(&zoom, &args).await;
+    assert_failed_after_rows(&out, 5, &["meeting alone/meeting==", "404"]);
+    assert_eq!(lines(&out), others);
+
+    // Durable: the export stops at the missing instance and says how to go on.
+    let dir = tempdir("all-instances-missing");
+    let target = dir.join("export");
+    let out = run(&zoom, &with_output(&args, &target)).await;
+    assert_failure(
+        &out,
+        5,
+        &["meeting alone/meeting==", "run the same command again"],
+    );
+    assert!(!target.exists());
+    // ... and --skip-missing continues the same export past it: exit 0, one line each.
+    let skipping = [&args[..], &["--skip-missing"]].concat();
+    let out = run(&zoom, &with_output(&skipping, &target)).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().collect::<Vec<_>>(),
+        [
+            "skipped: meeting alone/meeting==: Zoom answered HTTP 404 (code 3001): Meeting does not exist: alone/meeting==."
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        ndjson_of(&others)
+    );
+
+    // Per person, the same place in the list is kept across the skip.
+    let per_person = [&skipping[..], &["--per-person", "--format", "csv"]].concat();
+    let out = run(&zoom, &per_person).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, records) = csv_of(&out.stdout);
+    let uuids: std::collections::BTreeSet<&str> = records.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        uuids.into_iter().collect::<Vec<_>>(),
+        ["first+meeting==", "third+meeting=="]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_number_zoom_does_not_know_fails_on_stdout_while_the_others_go_on() {
+    let zoom = demo_fake().await;
+    let number = RECURRING_WEBINAR.to_string();
+    let args = [
+        "--all-instances",
+        "--source",
+        "report",
+        "--webinar",
+        "11111111111",
+        "--webinar",
+        &number,
+    ];
+    let out = run(&zoom, &args).await;
+    assert_failed_after_rows(&out, 5, &["webinar 11111111111", "404"]);
+    assert_eq!(lines(&out), expected_report_lines(&zoom));
+    let out = run(&zoom, &[&args[..], &["--skip-missing"]].concat()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("skipped: webinar 11111111111: Zoom answered HTTP 404"));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert_eq!(lines(&out), expected_report_lines(&zoom));
+}
+
+#[tokio::test]
+async fn the_hint_for_a_listed_instance_asks_for_type_past_and_continues_it_exactly() {
+    let zoom = demo_fake().await;
+    let number = RECURRING_WEBINAR.to_string();
+    let second = webinar_instances(RECURRING_WEBINAR)[1].uuid.clone();
+    zoom.push_fault_for(
+        second.clone(),
+        2,
+        Fault::Zoom {
+            status: 400,
+            code: 3000,
+            message: "Cannot access webinar info.".into(),
+        },
+    );
+    let out = run(
+        &zoom,
+        &["--all-instances", "--webinar", &number, "--page-size", "5"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stderr(&out);
+    let hint = text
+        .split("resume with ")
+        .nth(1)
+        .expect("a hint")
+        .trim()
+        .to_owned();
+    let words: Vec<String> = hint
+        .split(' ')
+        .map(|w| w.trim_matches('\'').to_owned())
+        .collect();
+    assert_eq!(words[..4], ["--type", "past", "--webinar", second.as_str()]);
+    assert_eq!(words[4], "--resume-from");
+    // Running the hint writes exactly the rest of that instance's rows.
+    let first_page: Vec<String> = lines(&out)
+        .into_iter()
+        .filter(|l| l.contains(&second))
+        .collect();
+    let all: Vec<String> = texts(&zoom.expected_participants(&second, false));
+    assert_eq!(first_page.len(), 5);
+    let rest = run(
+        &zoom,
+        &[
+            &words.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            &["--page-size", "5"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    assert_eq!(lines(&rest), all[5..].to_vec());
+}
+
+#[tokio::test]
+async fn more_usage_errors_send_no_request() {
+    let zoom = demo_fake().await;
+    let dir = tempdir("all-instances-usage");
+    let ids = dir.join("ids.txt");
+    std::fs::write(&ids, "81234567890\nk1Zq7mVHR0a4bP+c9dE2fg==\n").unwrap();
+    let ids = ids.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--all-instances", "--webinar", "1", "--type", "live"],
+            "--type live does not apply",
+        ),
+        (
+            &["--all-instances", "--webinar", "1", "--follow"],
+            "cannot be used with",
+        ),
+        (
+            &["--all-instances", "--webinars-from", ids],
+            "\"k1Zq7mVHR0a4bP+c9dE2fg==\" is not one",
+        ),
+        (&["--webinar", "1", "--skip-missing"], "--all-instances"),
+    ];
+    for (args, needle) in cases {
+        let out = run(&zoom, args).await;
+        assert_failure(&out, 2, &[needle]);
+    }
+    assert_eq!(zoom.request_count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }

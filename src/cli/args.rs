@@ -114,8 +114,14 @@ pub struct Args {
     /// With --webinar/--meeting numbers: every ended instance of each (Zoom's past
     /// instances list), then their participants from --source, each row tagged with its
     /// instance. A number alone reaches only its latest instance.
-    #[arg(long, conflicts_with_all = ["from", "resume_from"])]
+    #[arg(long, conflicts_with_all = ["from", "resume_from", "follow", "listen"])]
     pub all_instances: bool,
+
+    /// With --all-instances: an instance Zoom has no participant list for (404: its data
+    /// expired, or a one-person meeting) is skipped with a line on standard error instead
+    /// of failing the export.
+    #[arg(long, requires = "all_instances")]
+    pub skip_missing: bool,
 
     /// One row per person (per webinar instance) instead of one per connection.
     #[arg(long, conflicts_with = "list_webinars")]
@@ -171,7 +177,8 @@ pub struct Args {
     /// Serve a generated webinar from an embedded fake Zoom on loopback and stream it
     /// (with --from/--to: a generated quarter of webinars and meetings,
     /// 2026-01-01..2026-03-31; with --meeting 85746065432: the demo meeting, and
-    /// 85746065433 is a one-person meeting for --type pastOne).
+    /// 85746065433 is a one-person meeting for --type pastOne; with --all-instances: every
+    /// occurrence of the quarter's recurring webinar, or of --meeting 71234567890).
     #[arg(long, conflicts_with_all = ["webinars", "webinars_from"])]
     pub demo: bool,
 

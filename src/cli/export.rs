@@ -19,6 +19,7 @@ use super::output::{Encoder, Tags};
 use super::period;
 use super::progress::{Instance, Kind, Progress, instance_columns};
 use super::pump::{Encode, List, Next, Sink, pump_many, pump_one};
+use super::text::say;
 use super::{DEMO_RECURRING_WEBINAR, DEMO_WEBINAR, Failure, OTHER, USAGE, request_fingerprint};
 
 pub async fn run(args: &Args, client: &Client, notify: Arc<Notify>) -> Result<(), Failure> {
@@ -139,15 +140,30 @@ async fn rows(
         };
     }
     if args.all_instances {
-        let (kind, numbers) = if args.meetings.is_empty() {
-            (Kind::Webinar, ids)
+        let (kind, mut numbers) = if args.meetings.is_empty() {
+            (Kind::Webinar, ids.to_vec())
         } else {
-            (Kind::Meeting, args.meetings.as_slice())
+            (Kind::Meeting, args.meetings.clone())
         };
-        return match period::past_instances(client, kind, numbers, sink).await? {
-            Ok(instances) => instance_rows(args, client, kind, &instances, sink).await,
-            Err(end) => Ok(end),
+        let mut seen = std::collections::HashSet::new();
+        numbers.retain(|n| seen.insert(n.clone()));
+        let listed = period::past_instances(client, kind, &numbers, args.skip_missing, sink);
+        let (instances, mut failures) = match listed.await? {
+            Ok(listed) => listed,
+            Err(end) => return Ok(end),
         };
+        // The numbers whose list failed (standard output only) join the instances' failures.
+        return Ok(
+            match instance_rows(args, client, kind, &instances, sink).await? {
+                End::Done if failures.is_empty() => End::Done,
+                End::Done => End::Failed(failures),
+                End::Failed(more) => {
+                    failures.extend(more);
+                    End::Failed(failures)
+                }
+                signal => signal,
+            },
+        );
     }
     let mut targets: Vec<(Kind, String)> =
         ids.iter().map(|id| (Kind::Webinar, id.clone())).collect();
@@ -396,15 +412,28 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
         request = request.resume(std::iter::once((id.clone(), current)).collect());
     }
     let ids: Vec<String> = rest.iter().map(|(_, id)| id.clone()).collect();
+    // Listed instances are asked for with `type=past` when no `--type` says otherwise: a
+    // hint to continue one of them must say so too.
+    let implicit_past = args.source == SourceArg::Dashboard
+        && args.webinar_type.is_none()
+        && (args.from.is_some() || args.all_instances);
     let flags: HashMap<&str, &'static str> = rest
         .iter()
-        .map(|(kind, id)| (id.as_str(), kind.flag()))
+        .map(|(kind, id)| {
+            let flag = if implicit_past {
+                kind.past_flag()
+            } else {
+                kind.flag()
+            };
+            (id.as_str(), flag)
+        })
         .collect();
     let list = List {
         ids: &ids,
         flag_of: &|id: &str| flags.get(id).copied().unwrap_or("--webinar"),
         start,
         written: place.written,
+        skip_missing: args.skip_missing,
     };
     match args.format {
         Format::Ndjson => {
@@ -453,6 +482,11 @@ async fn per_person<R: Row + Connection>(
                         .map_err(|e| write_failure(e, sink.output))?;
                     sink.write(&row)?;
                 }
+                sink.save(|p| p.people_done += 1)?;
+            }
+            Err(err) if args.skip_missing && err.http_status() == Some(404) => {
+                say(&format!("skipped: {}", kind.error(id, err)));
+                // Its place in the list is done: the next instances' people follow.
                 sink.save(|p| p.people_done += 1)?;
             }
             Err(err) => {

@@ -239,6 +239,9 @@ fn check_usage(args: &Args) -> Result<(), Failure> {
     if args.from.is_some() && matches!(args.webinar_type, Some(args::TypeArg::Live)) {
         return usage("--from/--to export past instances; --type live does not apply");
     }
+    if args.all_instances && matches!(args.webinar_type, Some(args::TypeArg::Live)) {
+        return usage("--all-instances exports ended instances; --type live does not apply");
+    }
     if args.per_person && args.limit.is_some() {
         return usage("--limit counts connections and cannot be combined with --per-person");
     }
@@ -285,7 +288,8 @@ fn configure(
 fn body_cap(args: &Args) -> usize {
     let many = args.webinars.len() + args.meetings.len() > 1
         || args.webinars_from.is_some()
-        || args.from.is_some();
+        || args.from.is_some()
+        || args.all_instances;
     let streams = if many { args.concurrency } else { 1 };
     let pages = streams.saturating_mul(u64::from(args.prefetch) + 2).max(1);
     ((192u64 << 20) / pages).clamp(1 << 20, 32 << 20) as usize
@@ -374,6 +378,8 @@ fn request_fingerprint(args: &Args, ids: &[String]) -> BTreeMap<String, String> 
     if args.source != args::SourceArg::Dashboard {
         put("source", format!("{:?}", args.source));
     }
+    // `--skip-missing` is left out: it changes nothing already written, so a run stopped by
+    // a missing instance may be continued with it.
     if args.all_instances {
         put("all-instances", "true".into());
     }

@@ -11,6 +11,7 @@ use super::durable::INSTANCES_FILE;
 use super::end::{End, Failed, write_failure};
 use super::progress::{Instance, Kind, Listed};
 use super::pump::{Next, Sink};
+use super::text::say;
 use super::{Failure, OTHER};
 
 /// The instances of the period: read back from their file when an earlier run listed them,
@@ -24,7 +25,7 @@ pub async fn instances(
     sink: &mut Sink<'_>,
 ) -> Result<Result<Vec<Instance>, End>, Failure> {
     if let Some(listed) = sink.progress.instances.clone() {
-        return load(&listed, sink).map(Ok);
+        return load(&listed, sink, "the period's saved instances").map(Ok);
     }
     if let Some(end) = list(client, kind, meeting_type, (from, to), sink).await? {
         return Ok(Err(end));
@@ -36,23 +37,29 @@ pub async fn instances(
 /// The ended instances of webinar or meeting `numbers` (`--all-instances`), in the order
 /// given and then Zoom's: read back when an earlier run listed them, else listed now (one
 /// Light or Medium request a number, cheap enough to repeat after an interruption) and
-/// saved once. `Err(end)` when the run ends while listing.
+/// saved once. A number whose list fails is a failure of the run, as an instance of a
+/// fan-out is: on standard output the other numbers go on; a durable export stops (its
+/// saved list must be whole). With `skip_missing`, a number Zoom does not know (404) is
+/// skipped with a line on standard error. `Err(end)` when the run ends while listing.
 pub async fn past_instances(
     client: &Client,
     kind: Kind,
     numbers: &[String],
+    skip_missing: bool,
     sink: &mut Sink<'_>,
-) -> Result<Result<Vec<Instance>, End>, Failure> {
+) -> Result<Result<(Vec<Instance>, Vec<Failed>), End>, Failure> {
     if let Some(listed) = sink.progress.instances.clone() {
-        return load(&listed, sink).map(Ok);
+        return load(&listed, sink, "the saved instances").map(|i| Ok((i, Vec::new())));
     }
     let mut instances = Vec::new();
+    let mut failures = Vec::new();
     for number in numbers {
         let request = match kind {
             Kind::Webinar => client.past_webinar_instances(number),
             Kind::Meeting => client.past_meeting_instances(number),
         };
         let mut stream = request.stream();
+        let before = instances.len();
         loop {
             let next = match sink.next(&mut stream, |_, _| Ok(())).await? {
                 Next::Item(next) => next,
@@ -70,15 +77,28 @@ pub async fn past_instances(
                     start_time,
                 }),
                 Some(Ok(_)) => {}
-                Some(Err(err)) => {
-                    let err = kind.error(number.clone(), err);
-                    return Ok(Err(End::Failed(vec![Failed::from(err)])));
+                Some(Err(err)) if skip_missing && err.http_status() == Some(404) => {
+                    say(&format!("skipped: {}", kind.error(number.clone(), err)));
+                    break;
                 }
-                None => break,
+                Some(Err(err)) => {
+                    let failed = Failed::from(kind.error(number.clone(), err));
+                    if sink.output.is_durable() {
+                        return Ok(Err(End::Failed(vec![failed])));
+                    }
+                    failures.push(failed);
+                    break;
+                }
+                None => {
+                    if instances.len() == before {
+                        say(&format!("{} {number} has no ended instance", kind.name()));
+                    }
+                    break;
+                }
             }
         }
     }
-    keep(instances, sink).map(Ok)
+    keep(instances, sink).map(|i| Ok((i, failures)))
 }
 
 /// Saves the instances in their file, whole and on disk before the checkpoint that names
@@ -104,7 +124,8 @@ fn keep(instances: Vec<Instance>, sink: &mut Sink<'_>) -> Result<Vec<Instance>, 
     Ok(instances)
 }
 
-fn load(listed: &Listed, sink: &Sink<'_>) -> Result<Vec<Instance>, Failure> {
+/// Reads back the saved instances; `what` names them in messages.
+fn load(listed: &Listed, sink: &Sink<'_>, what: &str) -> Result<Vec<Instance>, Failure> {
     let unreadable = |why: String| {
         Failure::new(
             OTHER,
@@ -114,18 +135,18 @@ fn load(listed: &Listed, sink: &Sink<'_>) -> Result<Vec<Instance>, Failure> {
     let bytes = sink
         .output
         .read_beside(INSTANCES_FILE)
-        .map_err(|e| unreadable(format!("cannot read the period's saved instances: {e}")))?
-        .ok_or_else(|| unreadable("the period's saved instances are missing".into()))?;
+        .map_err(|e| unreadable(format!("cannot read {what}: {e}")))?
+        .ok_or_else(|| unreadable(format!("{what} are missing")))?;
     let instances: Vec<Instance> = bytes
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())
         .map(serde_json::from_slice)
         .collect::<Result<_, _>>()
-        .map_err(|_| unreadable("the period's saved instances are damaged".into()))?;
+        .map_err(|_| unreadable(format!("{what} are damaged")))?;
     if instances.len() != listed.count || digest(&bytes) != listed.digest {
-        return Err(unreadable(
-            "the period's saved instances are not the ones the checkpoint names".into(),
-        ));
+        return Err(unreadable(format!(
+            "{what} are not the ones the checkpoint names"
+        )));
     }
     Ok(instances)
 }

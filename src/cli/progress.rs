@@ -76,6 +76,23 @@ impl Kind {
         }
     }
 
+    /// What Zoom calls it, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Webinar => "webinar",
+            Kind::Meeting => "meeting",
+        }
+    }
+
+    /// The options that name one ended instance on the command line, for a hint after an
+    /// export of listed instances, which asks for `type=past` without a `--type`.
+    pub fn past_flag(self) -> &'static str {
+        match self {
+            Kind::Webinar => "--type past --webinar",
+            Kind::Meeting => "--type past --meeting",
+        }
+    }
+
     /// The option that names one on the command line.
     pub fn flag(self) -> &'static str {
         match self {

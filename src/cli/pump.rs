@@ -18,6 +18,7 @@ use super::end::{End, Failed, instance_hint, write_failure};
 use super::output::{Encoder, Tags};
 use super::progress::{Place, Progress};
 use super::signals::interrupted;
+use super::text::say;
 
 /// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
 pub trait Encode {
@@ -198,6 +199,9 @@ pub struct List<'a> {
     pub start: usize,
     /// Rows the export wrote before this run.
     pub written: u64,
+    /// An instance Zoom has no participant list for (404) is skipped with a line on
+    /// standard error, not a failure (`--skip-missing`).
+    pub skip_missing: bool,
 }
 
 impl List<'_> {
@@ -290,6 +294,12 @@ pub async fn pump_many<T: Row + Encode>(
                     .unwrap_or_default()
                     .to_owned();
                 list.reach(&mut at, &id);
+                if list.skip_missing && err.http_status() == Some(404) {
+                    // Nothing of it is written (or what was stays): a rerun that meets it
+                    // again skips it again, so the file is the same.
+                    say(&format!("skipped: {err}"));
+                    continue;
+                }
                 if sink.output.is_durable() {
                     // Webinars are written one after the other: writing the next ones now
                     // would put this one's rest after them on the rerun, and the file would
