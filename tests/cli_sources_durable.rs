@@ -64,7 +64,7 @@ async fn kill_nine_at_random_moments_then_rerun_gives_the_exact_meeting_export()
         let durable = with_output(args, &target);
         let mut cut = 0;
         for _ in 0..10 {
-            let after = Duration::from_millis(fastrand::u64(20..400));
+            let after = Duration::from_millis(fastrand::u64(20..150));
             if !kill_after(&zoom, &durable, after).await {
                 cut += 1;
             }
