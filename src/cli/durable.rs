@@ -3,7 +3,8 @@
 //! A durable export writes to `FILE.part`, and after a page's rows (at most every 50 ms) a
 //! checkpoint `FILE.part.checkpoint` (written to a temporary file, then renamed over the old
 //! one, so that it is always whole). The rows a checkpoint covers are flushed before it is written,
-//! and made durable (fsync) at least once a second and at the end. A rerun of the same
+//! and made durable (fsync) at least once a second and at the end; the kernel is asked to
+//! start writing them back as they go, so that the fsyncs find little left. A rerun of the same
 //! command truncates `FILE.part` to what its checkpoint covers (dropping a half line or
 //! rows written after it) and continues; success renames `FILE.part` over `FILE` and removes
 //! the checkpoint.
