@@ -210,20 +210,20 @@ impl Endpoint {
             None => self.path.to_owned(),
         };
         let mut url = transport.url(&path).map_err(|e| e.to_string())?;
-        {
-            let mut pairs = url.query_pairs_mut();
-            if let Some(kind) = query.kind {
-                pairs.append_pair("type", kind);
-            }
-            for (key, value) in extra {
-                pairs.append_pair(key, value);
-            }
-            if self.paged {
-                pairs.append_pair("page_size", &query.page_size.to_string());
-            }
-            if let (true, Some(field)) = (query.include, self.include_field) {
-                pairs.append_pair("include_fields", field);
-            }
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(kind) = query.kind {
+            pairs.push(("type", kind.to_owned()));
+        }
+        pairs.extend(extra.iter().map(|(key, value)| (*key, value.clone())));
+        if self.paged {
+            pairs.push(("page_size", query.page_size.to_string()));
+        }
+        if let (true, Some(field)) = (query.include, self.include_field) {
+            pairs.push(("include_fields", field.to_owned()));
+        }
+        // No query at all (not even a bare `?`) for a list that takes none.
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
         }
         Ok(url)
     }

@@ -4,6 +4,8 @@
 #![cfg(feature = "cli")]
 
 mod cli_support;
+#[allow(dead_code)]
+mod common;
 
 use std::time::Duration;
 
@@ -523,4 +525,35 @@ async fn more_usage_errors_send_no_request() {
     }
     assert_eq!(zoom.request_count(), 0);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_instance_without_a_uuid_is_said_and_skipped_never_dropped_in_silence() {
+    let server = common::raw_server(|target| {
+        if target.starts_with("/v2/past_webinars/81234567890/instances") {
+            let body = br#"{"webinars":[{"start_time":"2026-01-07T17:00:00Z"},{"uuid":7,"start_time":"2026-01-14T17:00:00Z"}]}"#;
+            common::http_response(200, &[("content-type", "application/json")], body)
+        } else {
+            common::http_response(404, &[], b"{}")
+        }
+    })
+    .await;
+    let mut cmd = bare_command();
+    cmd.env("ZOOM_BASE_URL", server.base_url())
+        .env("ZOOM_ACCESS_TOKEN", "raw-token")
+        .env("ZOOM_RATE_LIMIT", "off");
+    let out = output(cmd, &["--all-instances", "--webinar", "81234567890"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr(&out).lines().collect::<Vec<_>>(),
+        [
+            r#"skipped an instance of webinar 81234567890 without a uuid: {"start_time":"2026-01-07T17:00:00Z"}"#,
+            r#"skipped an instance of webinar 81234567890 without a uuid: {"start_time":"2026-01-14T17:00:00Z","uuid":7}"#,
+        ]
+    );
+    assert_eq!(
+        server.targets(),
+        ["/v2/past_webinars/81234567890/instances"]
+    );
 }

@@ -59,12 +59,13 @@ pub async fn past_instances(
             Kind::Meeting => client.past_meeting_instances(number),
         };
         let mut stream = request.stream();
-        let before = instances.len();
+        let mut rows = 0;
         loop {
             let next = match sink.next(&mut stream, |_, _| Ok(())).await? {
                 Next::Item(next) => next,
                 Next::Signal(signal) => return Ok(Err(End::Signal(signal))),
             };
+            rows += usize::from(matches!(next, Some(Ok(_))));
             match next {
                 Some(Ok(PastInstance {
                     uuid: Some(uuid),
@@ -76,7 +77,11 @@ pub async fn past_instances(
                     topic: None,
                     start_time,
                 }),
-                Some(Ok(_)) => {}
+                Some(Ok(instance)) => say(&format!(
+                    "skipped an instance of {} {number} without a uuid: {}",
+                    kind.name(),
+                    serde_json::to_string(&instance).unwrap_or_default()
+                )),
                 Some(Err(err)) if skip_missing && err.http_status() == Some(404) => {
                     say(&format!("skipped: {}", kind.error(number.clone(), err)));
                     break;
@@ -90,7 +95,7 @@ pub async fn past_instances(
                     break;
                 }
                 None => {
-                    if instances.len() == before {
+                    if rows == 0 {
                         say(&format!("{} {number} has no ended instance", kind.name()));
                     }
                     break;
@@ -198,13 +203,19 @@ async fn list(
             Some(Ok(row)) => {
                 // A meeting row has the webinar row's uuid, id, topic and start_time.
                 let instance: Webinar = serde_json::from_str(row.as_str()).unwrap_or_default();
-                if let Some(uuid) = instance.uuid.filter(|u| !u.is_empty()) {
-                    sink.progress.listed.push(Instance {
+                match instance.uuid.filter(|u| !u.is_empty()) {
+                    Some(uuid) => sink.progress.listed.push(Instance {
                         uuid,
                         id: instance.id,
                         topic: instance.topic,
                         start_time: instance.start_time,
-                    });
+                    }),
+                    // Nothing can reach its participants: said, never dropped in silence.
+                    None => say(&format!(
+                        "skipped a {} of the list without a uuid: {}",
+                        kind.name(),
+                        row.as_str()
+                    )),
                 }
                 if stream.checkpoint().rows_in_progress() == 0 {
                     sink.save(|p| p.listing = Some(stream.checkpoint()))?;
