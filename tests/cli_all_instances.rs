@@ -4,7 +4,6 @@
 #![cfg(feature = "cli")]
 
 mod cli_support;
-#[allow(dead_code)]
 mod common;
 
 use std::time::Duration;
