@@ -273,3 +273,67 @@ async fn a_failing_meeting_of_a_mixed_fan_out_gets_a_meeting_hint_that_continues
         .collect();
     assert!(rest == zoom.expected_meeting_participants("222", false)[20..]);
 }
+
+#[tokio::test]
+async fn a_limit_over_many_instances_requests_no_page_beyond_the_last_row() {
+    let zoom = FakeZoom::builder()
+        .webinar("111", 25)
+        .webinar("222", 25)
+        .webinar("333", 25)
+        .meeting("444", 25)
+        .start()
+        .await
+        .unwrap();
+    let cases: [(&[&str], usize); 3] = [
+        // The first row is on 111's first page: that page alone.
+        (
+            &[
+                "--webinar",
+                "111",
+                "--webinar",
+                "222",
+                "--webinar",
+                "333",
+                "--limit",
+                "1",
+            ],
+            1,
+        ),
+        // 25 from 111 (3 pages of 10) and 5 from 222's first page.
+        (
+            &[
+                "--webinar",
+                "111",
+                "--webinar",
+                "222",
+                "--webinar",
+                "333",
+                "--limit",
+                "30",
+            ],
+            4,
+        ),
+        // Across kinds: the meeting is not asked for at all.
+        (
+            &[
+                "--webinar",
+                "111",
+                "--meeting",
+                "444",
+                "--type",
+                "past",
+                "--limit",
+                "3",
+            ],
+            1,
+        ),
+    ];
+    for (args, requests) in cases {
+        let before = zoom.request_count();
+        let out = run(&zoom, args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let limit: usize = args[args.len() - 1].parse().unwrap();
+        assert_eq!(tagged_rows(&out).len(), limit, "{args:?}");
+        assert_eq!(zoom.request_count() - before, requests, "{args:?}");
+    }
+}

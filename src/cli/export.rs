@@ -408,6 +408,12 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
         return Ok(End::Done);
     };
     let mut request = request.concurrency(args.concurrency as usize).ordered(true);
+    if args.limit.is_some() {
+        // `--limit` requests no page beyond the one that holds the last row: with several
+        // instances that means one after the other, each page only when it is needed
+        // (an instance's own limit cannot know what the ones before it wrote).
+        request = request.concurrency(1).prefetch(0);
+    }
     if let (Some(current), Some((_, id))) = (place.current, rest.first()) {
         request = request.resume(std::iter::once((id.clone(), current)).collect());
     }
