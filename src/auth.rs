@@ -178,7 +178,14 @@ impl ServerToServer {
             let reason = answer
                 .reason
                 .or(answer.error_description)
-                .unwrap_or_else(|| "the token endpoint refused the credentials".to_owned());
+                .unwrap_or_else(|| {
+                    if status.is_server_error() {
+                        // Not a refusal: the endpoint failed, and may answer later.
+                        "the token endpoint failed (a server error, not a refusal)".to_owned()
+                    } else {
+                        "the token endpoint refused the credentials".to_owned()
+                    }
+                });
             let reason = redactor.clean(&reason, 300);
             let error = answer.error.map(|e| redactor.clean(&e, 100));
             return Err(oauth_error(Some(status.as_u16()), error, &reason));

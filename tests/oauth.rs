@@ -248,3 +248,39 @@ async fn a_redirecting_token_endpoint_is_named_as_a_redirect_never_followed() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// A token endpoint that keeps failing with 500 is reported as a failure of the endpoint,
+/// not as a refusal of the credentials.
+#[tokio::test]
+async fn a_token_endpoint_that_keeps_failing_is_not_called_a_refusal() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .token_url(format!("{}/oauth/token", server.uri()))
+        .server_to_server_oauth("acc", "cid", "secret-xyz")
+        .retry_policy(
+            zoom_participants::RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .webinar_participants("w")
+        .stream()
+        .try_collect::<Vec<Participant>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Server-to-Server OAuth failed (HTTP 500): the token endpoint failed (a server error, not a refusal)"
+    );
+    assert!(!err.to_string().contains("refused the credentials"));
+}
