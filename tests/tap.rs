@@ -246,6 +246,28 @@ async fn a_sync_emits_exactly_what_was_served_in_singer_order() {
                 }
             }
             Some("STATE") => {
+                // Every key in every STATE, so that a key-by-key merge ends with this one.
+                let value = &message["value"];
+                let keys = |v: &Value| {
+                    let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+                    keys.sort();
+                    keys
+                };
+                assert_eq!(
+                    keys(&value["bookmarks"]),
+                    [
+                        "meeting_participants",
+                        "meetings",
+                        "webinar_participants",
+                        "webinars"
+                    ],
+                    "{value}"
+                );
+                assert_eq!(
+                    keys(&value["in_progress"]),
+                    ["meetings", "webinars"],
+                    "{value}"
+                );
                 for family in ["webinars", "meetings"] {
                     let current = &message["value"]["in_progress"][family]["instance"];
                     if let Some(uuid) = current["uuid"].as_str() {

@@ -66,7 +66,7 @@ impl Messages {
 
     /// A STATE message, flushed with every record before it.
     pub fn state(&mut self, state: &State) -> io::Result<()> {
-        let message = json!({ "type": "STATE", "value": state });
+        let message = json!({ "type": "STATE", "value": state.whole() });
         self.write_value(&message)?;
         self.out.flush()
     }

@@ -25,7 +25,7 @@ use serde_json::Value;
 use zoom_participants::Checkpoint;
 
 use crate::Failure;
-use crate::streams::Instance;
+use crate::streams::{FAMILIES, Instance};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -117,6 +117,23 @@ fn past() -> String {
 }
 
 impl State {
+    /// The state as it is written: a bookmark for every stream and a walk (or `null`) for
+    /// every family, empty where nothing happened yet, so that a runner which merges a new
+    /// state into the old one key by key ends with exactly this one.
+    pub fn whole(&self) -> State {
+        let mut state = self.clone();
+        for family in FAMILIES {
+            for stream in [family.list, family.participants] {
+                state.bookmarks.entry(stream.to_owned()).or_default();
+            }
+            state
+                .in_progress
+                .entry(family.list.to_owned())
+                .or_insert(None);
+        }
+        state
+    }
+
     /// Reads `--state`: a state value, or a whole STATE message; an empty file or `{}`
     /// is no state.
     pub fn load(path: &std::path::Path) -> Result<State, Failure> {
