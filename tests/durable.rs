@@ -185,7 +185,7 @@ async fn another_command_on_the_same_file_is_a_usage_error_and_restart_starts_ov
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("format was Ndjson and is now Csv"),
+        stderr(&out).contains("format was ndjson and is now csv"),
         "{}",
         stderr(&out)
     );

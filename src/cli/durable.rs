@@ -506,6 +506,43 @@ fn sibling(target: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A fingerprint value as a person writes it on the command line: the checkpoint keeps
+/// Rust's own notation (`Some(Past)`, `InMeeting`, `None`), which must not change under
+/// existing checkpoints; messages say `past`, `in_meeting`, `unset`.
+fn shown(value: &str) -> String {
+    if value.is_empty() || value == "None" {
+        return "unset".to_owned();
+    }
+    if let Some(inner) = value
+        .strip_prefix("Some(")
+        .and_then(|v| v.strip_suffix(')'))
+    {
+        return shown(inner);
+    }
+    let word = |w: &str| {
+        let named = w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && w.chars().all(|c| c.is_ascii_alphanumeric());
+        match w {
+            "PastOne" => "pastOne".to_owned(),
+            _ if named => w
+                .chars()
+                .enumerate()
+                .fold(String::new(), |mut out, (i, c)| {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        out.push('_');
+                    }
+                    out.push(c.to_ascii_lowercase());
+                    out
+                }),
+            _ => w.to_owned(),
+        }
+    };
+    if value.starts_with('[') || value.starts_with('"') || value.contains(' ') {
+        return value.to_owned();
+    }
+    value.split(',').map(word).collect::<Vec<_>>().join(",")
+}
+
 fn describe_mismatch(
     saved: &BTreeMap<String, String>,
     now: &BTreeMap<String, String>,
@@ -518,8 +555,8 @@ fn describe_mismatch(
         .map(|k| {
             format!(
                 "{k} was {} and is now {}",
-                saved.get(k).map_or("unset", String::as_str),
-                now.get(k).map_or("unset", String::as_str)
+                saved.get(k).map_or("unset".to_owned(), |v| shown(v)),
+                now.get(k).map_or("unset".to_owned(), |v| shown(v))
             )
         })
         .collect();
@@ -532,4 +569,31 @@ fn describe_mismatch(
             differences.join(", ")
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn fingerprint_values_are_shown_as_options_are_written() {
+        let cases = [
+            ("Some(Past)", "past"),
+            ("Some(PastOne)", "pastOne"),
+            ("None", "unset"),
+            ("", "unset"),
+            ("InMeeting", "in_meeting"),
+            ("InMeeting,InWaitingRoom", "in_meeting,in_waiting_room"),
+            ("Ndjson", "ndjson"),
+            ("Some(50)", "50"),
+            ("300", "300"),
+            ("true", "true"),
+            (r#"["95204914252"]"#, r#"["95204914252"]"#),
+            ("https://api.zoom.us/v2", "https://api.zoom.us/v2"),
+            ("demo Some(200)", "demo Some(200)"),
+        ];
+        for (saved, want) in cases {
+            assert_eq!(shown(saved), want, "{saved:?}");
+        }
+    }
 }
