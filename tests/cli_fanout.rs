@@ -337,3 +337,81 @@ async fn a_limit_over_many_instances_requests_no_page_beyond_the_last_row() {
         assert_eq!(zoom.request_count() - before, requests, "{args:?}");
     }
 }
+
+#[tokio::test]
+async fn sigint_in_a_fan_out_on_stdout_names_how_to_continue_each_instance_exactly() {
+    let zoom = FakeZoom::builder()
+        .webinar("111", 3_000)
+        .webinar("222", 30)
+        .meeting("333", 30)
+        .latency(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let selection = [
+        "--webinar",
+        "111",
+        "--webinar",
+        "222",
+        "--meeting",
+        "333",
+        "--type",
+        "past",
+    ];
+    let child = command(&zoom)
+        .args(selection)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let pid = child.id().unwrap().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let first = tagged_rows(&out);
+    assert!(
+        !first.is_empty() && first.len() < 3_000,
+        "cut in 111: {}",
+        first.len()
+    );
+    assert_eq!(first.len() % 10, 0, "stopped at a page end");
+    // `continue with --webinar 111 --resume-from 'T', then the ones not finished: --webinar 222 --meeting 333`
+    let (head, rest) = err
+        .trim()
+        .split_once(", then the ones not finished: ")
+        .expect("two parts");
+    assert_eq!(rest, "--webinar 222 --meeting 333");
+    let words: Vec<String> = head
+        .split("continue with ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .map(|w| w.trim_matches('\'').to_owned())
+        .collect();
+    assert_eq!(words[..3], ["--webinar", "111", "--resume-from"]);
+    let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+    args.extend(["--type", "past"]);
+    let continued = run(&zoom, &args).await;
+    assert!(continued.status.success(), "{}", stderr(&continued));
+    let mut then: Vec<&str> = rest.split(' ').collect();
+    then.extend(["--type", "past"]);
+    let finished = run(&zoom, &then).await;
+    assert!(finished.status.success(), "{}", stderr(&finished));
+
+    // Together, exactly the rows of an uninterrupted run, in order.
+    let all = run(&zoom, &selection).await;
+    let untagged = |out: &Output| -> Vec<Participant> {
+        tagged_rows(out).into_iter().map(|(_, p)| p).collect()
+    };
+    let mut joined = untagged(&out);
+    joined.extend(untagged(&continued));
+    joined.extend(untagged(&finished));
+    assert_eq!(joined, untagged(&all), "nothing lost, nothing repeated");
+}

@@ -139,6 +139,9 @@ pub fn finish(
                     None if progress.one.is_some() => {
                         "nothing was written past the first page: run the command again".into()
                     }
+                    None if progress.continue_with.is_some() => {
+                        progress.continue_with.clone().unwrap_or_default()
+                    }
                     None => "rerun with --output for a durable export that can continue".into(),
                 }
             };

@@ -440,6 +440,7 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
         start,
         written: place.written,
         skip_missing: args.skip_missing,
+        hint_ids: args.from.is_none() && !args.all_instances,
     };
     match args.format {
         Format::Ndjson => {

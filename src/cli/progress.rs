@@ -22,6 +22,9 @@ pub struct Progress {
     pub many: Option<Place>,
     /// How many instances (in order) have their per-person rows written.
     pub people_done: usize,
+    /// How to continue an interrupted fan-out on standard output (never saved).
+    #[serde(skip)]
+    pub continue_with: Option<String>,
 }
 
 /// Where an export of many instances, written one after the other, stands in their list.

@@ -18,7 +18,7 @@ use super::end::{End, Failed, instance_hint, write_failure};
 use super::output::{Encoder, Tags};
 use super::progress::{Place, Progress};
 use super::signals::interrupted;
-use super::text::say;
+use super::text::{say, shell_quote};
 
 /// A row the output can encode: as Zoom sent it (NDJSON), or typed (CSV).
 pub trait Encode {
@@ -202,9 +202,67 @@ pub struct List<'a> {
     /// An instance Zoom has no participant list for (404) is skipped with a line on
     /// standard error, not a failure (`--skip-missing`).
     pub skip_missing: bool,
+    /// Whether the IDs are what the user asked for, so that a hint may name them (not the
+    /// instances of a period or of `--all-instances`, whose rows are tagged otherwise).
+    pub hint_ids: bool,
 }
 
+/// The most instances a hint to continue a fan-out on standard output names.
+const HINT_IDS: usize = 20;
+
 impl List<'_> {
+    /// How to continue a fan-out stopped by a signal on standard output, at a page
+    /// boundary of the instance in progress: that instance from its token, then the ones
+    /// not started, each as its option. `None` where no short exact hint exists (a
+    /// `--limit`, which the two commands could not share; IDs that are not the user's).
+    fn continue_with<T: Row>(
+        &self,
+        stream: &WebinarsStream<T>,
+        at: usize,
+        limit: Option<u64>,
+    ) -> Option<String> {
+        if !self.hint_ids || limit.is_some() {
+            return None;
+        }
+        let option = |id: &str| Some(format!("{} {}", (self.flag_of)(id), shell_quote(id)?));
+        let mut unfinished = self
+            .ids
+            .iter()
+            .skip(at)
+            .filter(|id| !stream.checkpoint_of(id).is_some_and(|c| c.is_finished()));
+        let mut parts = Vec::new();
+        let mut rest: Vec<String> = Vec::new();
+        if let Some(first) = unfinished.next() {
+            match stream.checkpoint_of(first) {
+                Some(c) if c.items_yielded() > 0 => {
+                    if c.rows_in_progress() > 0 {
+                        return None;
+                    }
+                    let token = shell_quote(c.next_page_token()?)?;
+                    parts.push(format!("{} --resume-from {token}", option(first)?));
+                }
+                _ => rest.push(option(first)?),
+            }
+        }
+        for id in unfinished {
+            rest.push(option(id)?);
+        }
+        if rest.len() > HINT_IDS {
+            return None;
+        }
+        if !rest.is_empty() {
+            parts.push(rest.join(" "));
+        }
+        match parts.len() {
+            0 => None,
+            1 => Some(format!("continue with {}", parts[0])),
+            _ => Some(format!(
+                "continue with {}, then the ones not finished: {}",
+                parts[0], parts[1]
+            )),
+        }
+    }
+
     /// The export's place: webinar `at` of this run's list in progress.
     fn place<T: Row>(&self, stream: &WebinarsStream<T>, at: usize, written: u64) -> Place {
         Place {
@@ -260,7 +318,12 @@ pub async fn pump_many<T: Row + Encode>(
             .await?;
         let next = match next {
             Next::Item(next) => next,
-            Next::Signal(signal) => return Ok(End::Signal(signal)),
+            Next::Signal(signal) => {
+                if !sink.output.is_durable() {
+                    sink.progress.continue_with = list.continue_with(&stream, at, limit);
+                }
+                return Ok(End::Signal(signal));
+            }
         };
         match next {
             Some(Ok((id, item))) => {
@@ -282,9 +345,23 @@ pub async fn pump_many<T: Row + Encode>(
                     break;
                 }
                 if let Some(signal) = interrupted() {
-                    let place = list.place(&stream, at, written);
-                    sink.save(|p| p.many = Some(place))?;
-                    return Ok(End::Signal(signal));
+                    // A durable export stops at once (its checkpoint is exact); on standard
+                    // output the page in progress is finished first (no request is needed
+                    // for it), so that the hint's token continues exactly.
+                    let durable = sink.output.is_durable();
+                    let page_done = list
+                        .ids
+                        .get(at)
+                        .and_then(|id| stream.checkpoint_of(id))
+                        .is_none_or(|c| c.rows_in_progress() == 0);
+                    if durable || page_done {
+                        let place = list.place(&stream, at, written);
+                        sink.save(|p| p.many = Some(place))?;
+                        if !durable {
+                            sink.progress.continue_with = list.continue_with(&stream, at, limit);
+                        }
+                        return Ok(End::Signal(signal));
+                    }
                 }
             }
             Some(Err(err)) => {
