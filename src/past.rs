@@ -8,11 +8,12 @@ use std::task::{Context, Poll};
 use futures::stream::{FusedStream, Stream, StreamExt};
 
 use crate::client::Client;
-use crate::endpoint::{Endpoint, PAST_MEETING_INSTANCES, PAST_WEBINAR_INSTANCES, Query};
+use crate::endpoint::{Endpoint, PAST_MEETING_INSTANCES, PAST_WEBINAR_INSTANCES};
 use crate::envelope::RawRow;
 use crate::error::Result;
 use crate::model::PastInstance;
-use crate::paginate::{Items, Plan, Start, fetcher};
+use crate::paginate::{Items, Start};
+use crate::request::{Options, Target};
 use crate::row::Row;
 
 impl Client {
@@ -43,15 +44,14 @@ impl Client {
 #[must_use = "a request does nothing until it is streamed"]
 pub struct PastInstancesRequest {
     client: Client,
-    endpoint: &'static Endpoint,
-    id: String,
+    target: Target,
 }
 
 impl std::fmt::Debug for PastInstancesRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PastInstancesRequest")
-            .field("list", &self.endpoint.name)
-            .field("id", &self.id)
+            .field("list", &self.target.endpoint.name)
+            .field("id", &self.target.id)
             .finish_non_exhaustive()
     }
 }
@@ -60,8 +60,7 @@ impl PastInstancesRequest {
     fn new(client: Client, endpoint: &'static Endpoint, id: String) -> Self {
         PastInstancesRequest {
             client,
-            endpoint,
-            id,
+            target: Target { endpoint, id },
         }
     }
 
@@ -77,25 +76,9 @@ impl PastInstancesRequest {
     }
 
     fn stream_of<T: Row>(self) -> PastInstanceStream<T> {
-        let query = Query::default();
-        let url = self
-            .endpoint
-            .first_page(&self.client.transport, Some(&self.id), &query, &[]);
-        let plan = Plan {
-            fetch: fetcher(
-                &self.client.transport,
-                url,
-                self.endpoint.array,
-                self.endpoint.label,
-            ),
-            request: self
-                .endpoint
-                .request_name(&format!("{:?}", self.id), &query),
-            start: Start::First,
-            filter: None,
-            limit: None,
-            prefetch: 0,
-        };
+        // The plan of a participant list of one instance, with none of its options: no
+        // filter, no limit, no read-ahead (there is one page).
+        let plan = Options::default().plan(&self.client, &self.target, Start::First);
         PastInstanceStream {
             items: Items::new(plan),
         }

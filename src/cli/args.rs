@@ -202,6 +202,16 @@ pub struct Args {
     pub demo_participants: Option<u64>,
 }
 
+impl Args {
+    /// Whether the run's instances are listed (a period's, or every ended instance of some
+    /// numbers) rather than given: they have ended (participants are asked for with
+    /// `type=past` unless `--type` says otherwise), they are many, and their rows are
+    /// tagged with the instance.
+    pub fn lists_instances(&self) -> bool {
+        self.from.is_some() || self.all_instances
+    }
+}
+
 /// A client-side rate: requests a second, or none.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rate {

@@ -139,10 +139,10 @@ pub fn finish(
                     None if progress.one.is_some() => {
                         "nothing was written past the first page: run the command again".into()
                     }
-                    None if progress.continue_with.is_some() => {
-                        progress.continue_with.clone().unwrap_or_default()
-                    }
-                    None => "rerun with --output for a durable export that can continue".into(),
+                    // A fan-out says how to continue each of its instances, where it can.
+                    None => progress.continue_with.clone().unwrap_or_else(|| {
+                        "rerun with --output for a durable export that can continue".into()
+                    }),
                 }
             };
             let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };

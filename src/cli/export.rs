@@ -276,11 +276,10 @@ fn with_options<R, S>(
     // The instances of a period, or every instance of some numbers, have ended: their
     // participants are asked for with `type=past` (Zoom's default is live) unless `--type`
     // says otherwise. The Report API takes no type.
-    let listed = args.from.is_some() || args.all_instances;
     let kind = args
         .webinar_type
         .map(MeetingType::from)
-        .or(listed.then_some(MeetingType::Past));
+        .or(args.lists_instances().then_some(MeetingType::Past));
     if let (Some(kind), SourceArg::Dashboard) = (kind, args.source) {
         request = request.meeting_type(kind);
     }
@@ -422,7 +421,7 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
     // hint to continue one of them must say so too.
     let implicit_past = args.source == SourceArg::Dashboard
         && args.webinar_type.is_none()
-        && (args.from.is_some() || args.all_instances);
+        && args.lists_instances();
     let flags: HashMap<&str, &'static str> = rest
         .iter()
         .map(|(kind, id)| {
@@ -440,7 +439,7 @@ async fn many_of<R: Row + Encode + Fields + Connection>(
         start,
         written: place.written,
         skip_missing: args.skip_missing,
-        hint_ids: args.from.is_none() && !args.all_instances,
+        hint_ids: !args.lists_instances(),
     };
     match args.format {
         Format::Ndjson => {

@@ -118,7 +118,7 @@ async fn execute(args: Args, notify: std::sync::Arc<tokio::sync::Notify>) -> Res
             .webinar(DEMO_WEBINAR, size)
             .meeting(DEMO_MEETING, size)
             .one_person_meeting(DEMO_ONE_PERSON_MEETING);
-        if args.from.is_some() || args.all_instances {
+        if args.lists_instances() {
             zoom = zoom.demo_period();
         }
         if args.follow {
@@ -288,8 +288,7 @@ fn configure(
 fn body_cap(args: &Args) -> usize {
     let many = args.webinars.len() + args.meetings.len() > 1
         || args.webinars_from.is_some()
-        || args.from.is_some()
-        || args.all_instances;
+        || args.lists_instances();
     let streams = if many { args.concurrency } else { 1 };
     let pages = streams.saturating_mul(u64::from(args.prefetch) + 2).max(1);
     ((192u64 << 20) / pages).clamp(1 << 20, 32 << 20) as usize
